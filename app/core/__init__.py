@@ -1,0 +1,1 @@
+"""Qt-free, torch-free measuring and clinical core."""

@@ -1,0 +1,1 @@
+"""Pose engines behind one interface (see app.core.types.PoseEngine)."""

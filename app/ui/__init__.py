@@ -1,0 +1,1 @@
+"""PySide6 widgets: they only wire the core to the screen."""

@@ -1,0 +1,1 @@
+"""Researcher side: BIWI reader, models, training, evaluation, ONNX export (torch)."""
