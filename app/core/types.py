@@ -42,3 +42,65 @@ class PoseSample:
     trunk_lean_deg: float | None = None
     source: str = ""
     flags: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, eq=False)
+class HeadObservation:
+    """What the head tracker knows of the head in one frame (pixel coordinates).
+
+    ``face_landmarks``: MediaPipe face mesh, (468, 3): x, y in pixels, z in pixels (same scale as
+    x, smaller = nearer the camera), or None. ``body_landmarks``: MediaPipe pose, (33, 4): x, y in
+    pixels, z, visibility, or None. ``box`` is where the head is (also at profile, when the face
+    mesh is lost); None when the head is not found at all.
+    """
+
+    box: "HeadBox | None"
+    face_landmarks: np.ndarray | None = None
+    face_confidence: float = 0.0
+    body_landmarks: np.ndarray | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class EngineResult:
+    """A pose engine's answer for one frame.
+
+    ``rotation``: 3x3 head-to-camera rotation (convention of app.core.angles). Engines that only
+    know rotations relative to a reference of their own (the landmarks engine) return those; the
+    pipeline always reports angles relative to the calibrated neutral, so either works.
+    ``quality`` in [0, 1]: 1 = confident measurement, low = extrapolating / unreliable.
+    """
+
+    rotation: np.ndarray
+    quality: float
+    source: str
+
+
+class PoseEngine(Protocol):
+    """One interface for every pose engine (``landmarks``, ``onnx``)."""
+
+    name: str
+
+    def estimate(self, frame: Frame, head: HeadObservation) -> EngineResult | None:
+        """Rotation of the head in ``frame``; None when this engine cannot tell."""
+        ...
+
+    def reset(self) -> None:
+        """Forget any per-patient state (new patient or new neutral)."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class FrameResult:
+    """Everything the GUI needs to show for one processed frame."""
+
+    sample: PoseSample
+    head_box: "HeadBox | None" = None
+    rotation_camera: np.ndarray | None = None  # head-to-camera, for drawing the head axes
+    landmarks_px: np.ndarray | None = None  # (N, 2) points to draw, or None
+    calibrating: bool = False
+    calibration_progress: float = 0.0  # 0..1 while the neutral hold runs
+    calibrated: bool = False
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+from app.core.crop import HeadBox  # noqa: E402  (after the dataclasses: only for type names)
