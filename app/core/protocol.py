@@ -83,7 +83,7 @@ class ProtocolConfig:
     min_peak_deg: float = 15.0
     plateau_band_deg: float = 3.0
     plateau_min_s: float = 0.3
-    peak_median_window: int = 5  # samples; keeps a single noisy frame from becoming the maximum
+    peak_median_window: int = 7  # samples (~0.23 s at 30 fps): a lone noisy frame is not a maximum
     max_dropout_s: float = 3.0  # a trial whose head stays lost this long ends at the last sighting
     repeat_min_deg: float = 5.0
     repeat_fraction: float = 0.10

@@ -1,0 +1,33 @@
+"""Session store: SQLite (WAL) in the user data folder; nothing a clinician records is lost.
+
+Public API
+----------
+* ``open_store(data_dir=None) -> Store`` (data folder: argument > $CERVICAM_DATA > platformdirs
+  ``user_data_dir('cervicam')``); ``Store(path)`` for an explicit file.
+* Patients: ``create_patient(pseudonym=None, name=None, birth_year=None, age_band=None, sex=None)``
+  (a pseudonym like ``P-7K3Q9X`` is generated; it is what lists and reports show),
+  ``get_patient(pseudonym_or_id)``, ``list_patients()``.
+* Sessions: ``start_session(patient_id, clinician, engine, model_card, camera, notes, norm_set,
+  protocol)`` (status 'recording'), ``get_session(id)``, ``sessions(patient_id=None)``,
+  ``previous_sessions(id)``, ``update_session(id, **fields)``, ``set_pain(id, motion, 0..10)``,
+  ``close_session(id, status='closed'|'interrupted')``.
+* Crash recovery: ``interrupted_sessions()`` lists sessions still 'recording' (call at start-up,
+  before opening a new one), ``resume_session(id) -> last sample time``, or ``close_session``.
+* Samples/events: ``open_writer(session_id) -> SampleWriter`` (background thread, commits every
+  0.5 s; ``add_sample``, ``add_event``, ``error``, ``close()``); ``samples(id)``, ``events(id)``.
+* Results: ``save_trials(id, trials)`` -> per-motion ``MotionResult`` (AMA rule recomputed),
+  ``trials(id)``, ``motion_results(id)``, ``recorded(id) -> {direction: deg | None}``.
+* Transfer: ``export_patient(store, patient, path)``, ``import_patient(store, path)`` in
+  ``app.store.transfer`` (one gzip JSON file with a format name and schema version).
+
+Errors the user can act on raise ``app.errors.InputError`` / ``CervicamError`` (one message).
+"""
+
+from app.store.paths import database_path, resolve_data_dir
+from app.store.store import CLOSED, INTERRUPTED, RECORDING, Patient, Session, Store, StoredEvent, open_store
+from app.store.writer import SampleWriter
+
+__all__ = [
+    "CLOSED", "INTERRUPTED", "RECORDING", "Patient", "Session", "SampleWriter", "Store", "StoredEvent",
+    "database_path", "open_store", "resolve_data_dir",
+]  # fmt: skip

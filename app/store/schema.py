@@ -1,0 +1,108 @@
+"""Database schema and its migrations, versioned with ``PRAGMA user_version``.
+
+Each entry of ``MIGRATIONS`` upgrades the database from version ``i`` to ``i + 1``; a database
+written by a newer cervicam (user_version > SCHEMA_VERSION) is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from app.errors import InputError
+
+_V1 = """
+CREATE TABLE patients (
+    id INTEGER PRIMARY KEY,
+    pseudonym TEXT NOT NULL UNIQUE,
+    name TEXT,
+    birth_year INTEGER,
+    age_band TEXT,
+    sex TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    status TEXT NOT NULL DEFAULT 'recording',
+    clinician TEXT NOT NULL DEFAULT '',
+    engine TEXT NOT NULL DEFAULT '',
+    model_card TEXT NOT NULL DEFAULT '{}',
+    camera TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    pain TEXT NOT NULL DEFAULT '{}',
+    norm_set TEXT NOT NULL DEFAULT 'ama',
+    protocol TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX sessions_patient ON sessions(patient_id, started_at);
+CREATE TABLE samples (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    frame_index INTEGER NOT NULL,
+    time_s REAL NOT NULL,
+    detected INTEGER NOT NULL,
+    quality REAL NOT NULL,
+    yaw_deg REAL, pitch_deg REAL, roll_deg REAL,
+    raw_yaw_deg REAL, raw_pitch_deg REAL, raw_roll_deg REAL,
+    trunk_rotation_deg REAL, trunk_lean_deg REAL,
+    source TEXT NOT NULL DEFAULT '',
+    flags TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX samples_session_time ON samples(session_id, time_s);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    time_s REAL NOT NULL,
+    kind TEXT NOT NULL,
+    motion TEXT,
+    trial_number INTEGER,
+    value_deg REAL,
+    message TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX events_session ON events(session_id, time_s);
+CREATE TABLE results (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    motion TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    start_s REAL NOT NULL,
+    peak_s REAL NOT NULL,
+    end_s REAL NOT NULL,
+    max_deg REAL NOT NULL,
+    flags TEXT NOT NULL DEFAULT '',
+    discarded INTEGER NOT NULL DEFAULT 0,
+    manual INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX results_session ON results(session_id, motion);
+CREATE TABLE motion_results (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    motion TEXT NOT NULL,
+    recorded_deg REAL,
+    repeatable INTEGER,
+    tolerance_deg REAL,
+    flags TEXT NOT NULL DEFAULT '',
+    complete INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (session_id, motion)
+);
+"""
+
+# MIGRATIONS[i] takes the database from user_version i to i + 1.
+MIGRATIONS: list[str] = [_V1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring ``conn`` to SCHEMA_VERSION; returns the version found before migrating."""
+    found = conn.execute("PRAGMA user_version").fetchone()[0]
+    if found > SCHEMA_VERSION:
+        raise InputError(
+            f"the database has schema version {found}, newer than this cervicam understands "
+            f"({SCHEMA_VERSION}); update cervicam"
+        )
+    for version in range(found, SCHEMA_VERSION):
+        # executescript commits first; BEGIN makes each step all-or-nothing.
+        conn.executescript(f"BEGIN; {MIGRATIONS[version]}; PRAGMA user_version = {version + 1}; COMMIT;")
+    return found
