@@ -94,14 +94,20 @@ MIGRATIONS: list[str] = [_V1]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring ``conn`` to SCHEMA_VERSION; returns the version found before migrating."""
+def check_version(conn: sqlite3.Connection) -> int:
+    """The database's schema version; refuses one newer than this code (before anything writes)."""
     found = conn.execute("PRAGMA user_version").fetchone()[0]
     if found > SCHEMA_VERSION:
         raise InputError(
             f"the database has schema version {found}, newer than this cervicam understands "
             f"({SCHEMA_VERSION}); update cervicam"
         )
+    return found
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring ``conn`` to SCHEMA_VERSION; returns the version found before migrating."""
+    found = check_version(conn)
     for version in range(found, SCHEMA_VERSION):
         # executescript commits first; BEGIN makes each step all-or-nothing.
         conn.executescript(f"BEGIN; {MIGRATIONS[version]}; PRAGMA user_version = {version + 1}; COMMIT;")

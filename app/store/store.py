@@ -30,7 +30,7 @@ from app.store.rows import (
     split_flags,
     trial_to_row,
 )
-from app.store.schema import migrate
+from app.store.schema import check_version, migrate
 from app.store.writer import SampleWriter
 
 log = logging.getLogger(__name__)
@@ -121,12 +121,20 @@ class Store:
             raise CervicamError(f"cannot create the data folder {self.path.parent}: {exc}") from None
         try:
             self.conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise _wrap_sqlite(exc, self.path) from None
+        try:
+            check_version(self.conn)  # before any pragma writes to a file we may not understand
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             migrate(self.conn)
         except sqlite3.Error as exc:
+            self.conn.close()
             raise _wrap_sqlite(exc, self.path) from None
+        except CervicamError:
+            self.conn.close()
+            raise
 
     # ----- lifecycle ------------------------------------------------------------------------------
     def close(self) -> None:
