@@ -1,0 +1,61 @@
+"""Build a pose engine by name (``--engine``), the one place the CLI and the GUI turn a choice into an engine."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from app.core.types import PoseEngine
+from app.errors import InputError
+
+log = logging.getLogger(__name__)
+
+ENGINE_NAMES = ("landmarks", "onnx")
+
+
+def create_engine(name: str, model_path: str | os.PathLike[str] | None, device: str = "auto") -> PoseEngine:
+    """The engine called ``name``; ``model_path``/``device`` only matter for ``onnx``.
+
+    ``onnx`` without ``model_path`` uses the first usable model found by the model registry
+    (``models/``, then the user's model folder) and says which; with none found it refuses.
+    """
+    if name == "onnx":
+        return create_onnx_engine(model_path, device)
+    if name == "landmarks":
+        return _create_landmarks_engine()
+    raise InputError(f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}")
+
+
+def create_onnx_engine(model_path: str | os.PathLike[str] | None, device: str = "auto") -> PoseEngine:
+    from app.engines.onnx_engine import OnnxEngine
+    from app.engines.onnx_session import SessionConfig
+
+    if model_path is None:
+        model_path = default_model_path()
+    return OnnxEngine(model_path, SessionConfig(device=device))
+
+
+def default_model_path():
+    """First usable model of the registry, or InputError saying where models are looked for."""
+    from app.engines.model_registry import find_models, model_dirs
+
+    entries = find_models()
+    usable = [entry for entry in entries if entry.info is not None]
+    if not usable:
+        folders = " or ".join(str(d) for d in model_dirs())
+        found = f" ({len(entries)} unusable .onnx file(s); see `python main.py models`)" if entries else ""
+        raise InputError(f"--engine onnx needs --model FILE.onnx: no usable model in {folders}{found}")
+    if len(usable) > 1:
+        log.warning("several models found; using %s (choose one with --model)", usable[0].path)
+    else:
+        log.info("using model %s", usable[0].path)
+    return usable[0].path
+
+
+def _create_landmarks_engine() -> PoseEngine:
+    # The landmarks engine belongs to the measuring core (app/engines/landmarks_engine.py).
+    try:
+        from app.engines.landmarks_engine import LandmarksEngine  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise InputError("the landmarks engine is not available in this build") from exc
+    return LandmarksEngine()
