@@ -12,6 +12,7 @@ import sys
 COMMANDS: dict[str, str] = {
     "gui": "app.cli.gui",
     "analyze": "app.cli.analyze",
+    "models": "app.cli.models",
 }
 
 
