@@ -58,6 +58,11 @@ class HeadObservation:
     face_landmarks: np.ndarray | None = None
     face_confidence: float = 0.0
     body_landmarks: np.ndarray | None = None
+    # Rigid head pose from the tracker (face mesh near neutral, model tracking beyond): rotation
+    # relative to the tracker's own neutral model, its quality in [0, 1] and where it came from.
+    tracked_rotation: np.ndarray | None = None
+    tracked_quality: float = 0.0
+    tracked_source: str = ""
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,46 @@
+"""Pinhole camera intrinsics used to turn pixels into viewing rays.
+
+A webcam's focal length is rarely known. Head rotations estimated under perspective depend on it
+only weakly (through the angle of the viewing ray to an off-centre head), so a typical webcam field
+of view is assumed unless the user gives one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+# Typical laptop/USB webcams have a 55-70 degree horizontal field of view.
+DEFAULT_HFOV_DEG = 62.0
+
+
+@dataclass(frozen=True)
+class CameraIntrinsics:
+    fx: float
+    fy: float
+    cx: float
+    cy: float
+
+    @classmethod
+    def from_fov(cls, width: int, height: int, hfov_deg: float = DEFAULT_HFOV_DEG) -> "CameraIntrinsics":
+        f = (width / 2.0) / math.tan(math.radians(hfov_deg) / 2.0)
+        return cls(f, f, width / 2.0, height / 2.0)
+
+    @property
+    def matrix(self) -> np.ndarray:
+        return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
+
+    def rays(self, points_px: np.ndarray) -> np.ndarray:
+        """Unnormalised viewing rays (N, 3) through pixel positions (N, 2), camera axes."""
+        pts = np.asarray(points_px, dtype=np.float64).reshape(-1, 2)
+        return np.column_stack(
+            [(pts[:, 0] - self.cx) / self.fx, (pts[:, 1] - self.cy) / self.fy, np.ones(len(pts))]
+        )
+
+    def project(self, points_cam: np.ndarray) -> np.ndarray:
+        """Pixel positions (N, 2) of camera-frame points (N, 3) in front of the camera."""
+        p = np.asarray(points_cam, dtype=np.float64).reshape(-1, 3)
+        z = np.maximum(p[:, 2], 1e-6)
+        return np.column_stack([self.fx * p[:, 0] / z + self.cx, self.fy * p[:, 1] / z + self.cy])

@@ -1,0 +1,220 @@
+"""Finds the head in every frame and keeps its pose through the full range of motion.
+
+Two sources, each where it is good:
+
+* the **face mesh** (MediaPipe, 468 points) while the face is well in view: yaw and pitch within
+  ``mesh_trusted_deg`` of the model's neutral (roll may be large: the face stays whole in lateral
+  flexion). Its pose (PnP of the neutral mesh on today's 2D points) is accurate there and re-anchors
+  the model tracker, which removes any drift between movements;
+* the **rigid head-model tracker** (:mod:`app.core.rigid_tracker`) beyond, where the face mesh
+  degrades or is lost (rotation past ~50 degrees, flexion past ~40 degrees). Its values are flagged
+  ``extrapolated`` and carry a lower quality.
+
+The model is built from the first frames with a face (offline) or from the neutral hold
+(live, :meth:`HeadTracker.rebuild_model`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from app.core.angles import angles_from_matrix, rotation_angle_deg
+from app.core.camera_model import DEFAULT_HFOV_DEG, CameraIntrinsics
+from app.core.crop import NOMINAL_HEAD_WIDTH_MM, HeadBox
+from app.core.head_model import HeadModel
+from app.core.rigid_tracker import RigidHeadTracker, RigidPose
+from app.core.types import Frame, HeadObservation
+
+log = logging.getLogger(__name__)
+
+SOURCE_MESH = "face mesh"
+SOURCE_MODEL = "model tracking"
+SOURCE_MESH_ONLY = "face mesh (untrusted)"
+
+# Body-pose landmark indices (MediaPipe Pose).
+NOSE, LEFT_EAR, RIGHT_EAR = 0, 7, 8
+
+
+@dataclass(frozen=True)
+class HeadTrackerConfig:
+    mesh_trusted_deg: float = 15.0
+    model_frames: int = 1
+    hfov_deg: float = DEFAULT_HFOV_DEG
+    reanchor_every: int = 3  # frames between re-anchors while the mesh is trusted
+    reanchor_disagreement_deg: float = 1.0
+
+
+class HeadTracker:
+    """Face mesh + body pose + rigid head-model tracking -> :class:`HeadObservation`."""
+
+    def __init__(self, face_detector=None, body_detector=None, config: HeadTrackerConfig | None = None):
+        from app.core.landmark_detectors import BodyPoseDetector, FaceMeshDetector
+
+        self.config = config or HeadTrackerConfig()
+        self._face = face_detector if face_detector is not None else FaceMeshDetector()
+        self._body = body_detector if body_detector is not None else _optional_body_detector(BodyPoseDetector)
+        self._camera: CameraIntrinsics | None = None
+        self._model: HeadModel | None = None
+        self._tracker: RigidHeadTracker | None = None
+        self._model_buffer: list[np.ndarray] = []
+        self._mesh_guess: tuple[np.ndarray, np.ndarray] | None = None
+        self._since_anchor = 0
+
+    @property
+    def has_model(self) -> bool:
+        return self._model is not None
+
+    def rebuild_model(self) -> None:
+        """Build a new head model from the next frames (call when the patient holds neutral)."""
+        self._model = None
+        self._tracker = None
+        self._model_buffer = []
+        self._mesh_guess = None
+
+    def close(self) -> None:
+        for det in (self._face, self._body):
+            if det is not None and hasattr(det, "close"):
+                det.close()
+
+    # -- per frame ---------------------------------------------------------------------------
+
+    def process(self, frame: Frame) -> HeadObservation:
+        image = frame.image
+        h, w = image.shape[:2]
+        if self._camera is None or (self._camera.cx, self._camera.cy) != (w / 2.0, h / 2.0):
+            self._camera = CameraIntrinsics.from_fov(w, h, self.config.hfov_deg)
+            self.rebuild_model()
+        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        mesh = self._face.detect(image)
+        body = self._body.detect(image) if self._body is not None else None
+
+        if self._model is None:
+            self._collect_model(mesh, gray)
+            if self._model is None:
+                return HeadObservation(box=self._box_from_landmarks(mesh, body), face_landmarks=mesh,
+                                       face_confidence=1.0 if mesh is not None else 0.0, body_landmarks=body)
+        rotation, translation, quality, source = self._pose(mesh, gray)
+        box = self._box_from_pose(rotation, translation) if rotation is not None else None
+        if box is None:
+            box = self._box_from_landmarks(mesh, body)
+        return HeadObservation(
+            box=box,
+            face_landmarks=mesh,
+            face_confidence=1.0 if mesh is not None else 0.0,
+            body_landmarks=body,
+            tracked_rotation=rotation,
+            tracked_quality=quality,
+            tracked_source=source,
+        )
+
+    def _collect_model(self, mesh: np.ndarray | None, gray: np.ndarray) -> None:
+        if mesh is None:
+            self._model_buffer = []
+            return
+        self._model_buffer.append(mesh)
+        if len(self._model_buffer) < self.config.model_frames:
+            return
+        neutral_mesh = np.median(np.stack(self._model_buffer), axis=0)
+        try:
+            self._model = HeadModel.from_face_mesh(neutral_mesh, self._camera)
+        except ValueError as exc:
+            log.info("head model not built yet: %s", exc)
+            self._model_buffer = []
+            return
+        self._tracker = RigidHeadTracker(self._model, self._camera)
+        self._tracker.start(gray, np.eye(3), np.zeros(3), anchored=True)
+        self._mesh_guess = (np.zeros(3), np.zeros(3))
+        log.info("head model built from %d frames", len(self._model_buffer))
+
+    def _mesh_pose(self, mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        model_pts = self._model.mesh_points
+        img_pts = mesh[:, :2].astype(np.float64)
+        if self._mesh_guess is None:
+            ok, rvec, tvec = cv2.solvePnP(model_pts, img_pts, self._camera.matrix, None, flags=cv2.SOLVEPNP_SQPNP)
+        else:
+            rvec0, tvec0 = (v.reshape(3, 1).copy() for v in self._mesh_guess)
+            ok, rvec, tvec = cv2.solvePnP(
+                model_pts, img_pts, self._camera.matrix, None, rvec0, tvec0, useExtrinsicGuess=True,
+                flags=cv2.SOLVEPNP_ITERATIVE,
+            )
+        if not ok:
+            return None
+        self._mesh_guess = (rvec.ravel(), tvec.ravel())
+        return cv2.Rodrigues(rvec)[0], tvec.ravel()
+
+    def _pose(self, mesh, gray):
+        cfg = self.config
+        tracker = self._tracker
+        mesh_pose = self._mesh_pose(mesh) if mesh is not None else None
+        trusted = False
+        if mesh_pose is not None:
+            a = angles_from_matrix(mesh_pose[0])
+            trusted = abs(a.yaw_deg) < cfg.mesh_trusted_deg and abs(a.pitch_deg) < cfg.mesh_trusted_deg
+        tracked: RigidPose | None = tracker.update(gray, allow_seed_anchored=trusted)
+        if trusted:
+            rotation, translation = mesh_pose
+            self._since_anchor += 1
+            drift = 0.0
+            if tracked is not None:
+                drift = rotation_angle_deg(tracked.rotation, rotation)
+            if tracked is None or drift > cfg.reanchor_disagreement_deg or self._since_anchor >= cfg.reanchor_every:
+                tracker.correct(gray, rotation, translation)
+                self._since_anchor = 0
+            return rotation, translation, 1.0, SOURCE_MESH
+        if tracked is not None:
+            return tracked.rotation, tracked.translation, _model_quality(tracked), SOURCE_MODEL
+        if mesh_pose is not None:
+            # The model tracker lost the head but the mesh still sees a face: restart from it.
+            tracker.start(gray, mesh_pose[0], mesh_pose[1], anchored=False)
+            return mesh_pose[0], mesh_pose[1], 0.3, SOURCE_MESH_ONLY
+        return None, None, 0.0, ""
+
+    # -- boxes -------------------------------------------------------------------------------
+
+    def _box_from_pose(self, rotation: np.ndarray, translation: np.ndarray) -> HeadBox | None:
+        center = self._model.center_camera(rotation, translation)
+        if center[2] <= 1.0:
+            return None
+        px = self._camera.project(center[None, :])[0]
+        width = self._camera.fx * NOMINAL_HEAD_WIDTH_MM / center[2]
+        return HeadBox(float(px[0]), float(px[1]), float(width))
+
+    @staticmethod
+    def _box_from_landmarks(mesh: np.ndarray | None, body: np.ndarray | None) -> HeadBox | None:
+        if mesh is not None:
+            x0, y0 = mesh[:, :2].min(axis=0)
+            x1, y1 = mesh[:, :2].max(axis=0)
+            # The face oval is ~85% of the head's breadth; centre the head box a little above it.
+            width = (x1 - x0) / 0.85
+            return HeadBox(float((x0 + x1) / 2), float((y0 + y1) / 2 - 0.1 * width), float(width))
+        if body is not None:
+            pts = body[[NOSE, LEFT_EAR, RIGHT_EAR]]
+            seen = pts[pts[:, 3] > 0.5]
+            if len(seen) >= 2:
+                span = float(np.ptp(seen[:, 0]))
+                ears = body[[LEFT_EAR, RIGHT_EAR], :2]
+                width = max(span, float(np.linalg.norm(ears[0] - ears[1]))) * 1.2
+                c = seen[:, :2].mean(axis=0)
+                return HeadBox(float(c[0]), float(c[1]), max(width, 20.0))
+        return None
+
+
+def _optional_body_detector(factory):
+    # Trunk flags need the body model; measuring the neck does not, so its absence is a warning.
+    try:
+        return factory()
+    except Exception as exc:  # noqa: BLE001  (mediapipe raises several kinds when a model is missing)
+        log.warning("body pose unavailable (trunk compensation not measured): %s", exc)
+        return None
+
+
+def _model_quality(pose: RigidPose) -> float:
+    """Quality of an extrapolated pose: enough inliers, still anchored, small residuals."""
+    support = min(1.0, pose.inliers / 40.0)
+    anchoring = 0.5 + 0.5 * pose.anchored_fraction
+    residual = 1.0 if pose.reprojection_px < 1.5 else 1.5 / pose.reprojection_px
+    return float(np.clip(0.8 * support * anchoring * residual, 0.05, 0.8))

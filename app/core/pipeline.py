@@ -1,0 +1,237 @@
+"""Frame in, neck angles out: head tracker -> pose engine -> neutral -> One Euro filter.
+
+Live use calls :meth:`MeasurementPipeline.process` per frame (with a neutral hold started by
+:meth:`MeasurementPipeline.start_calibration`). Offline analysis calls
+:meth:`MeasurementPipeline.observe` for every frame, picks the neutral afterwards
+(:func:`choose_offline_neutral`) and turns the raw measurements into samples with the same
+:class:`SampleMaker` that live use runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.core.angles import angles_from_matrix, mean_rotation, relative_rotation, rotation_angle_deg
+from app.core.one_euro import AngleFilter, OneEuroConfig
+from app.core.trunk import trunk_angles
+from app.core.types import Frame, FrameResult, HeadObservation, PoseEngine, PoseSample
+
+log = logging.getLogger(__name__)
+
+FLAG_EXTRAPOLATED = "extrapolated"
+FLAG_UNCALIBRATED = "uncalibrated"
+EXTRAPOLATED_BELOW_QUALITY = 0.85
+
+
+@dataclass(frozen=True, eq=False)
+class RawMeasurement:
+    """One frame's engine answer before the neutral is applied."""
+
+    frame_index: int
+    time_s: float
+    observation: HeadObservation
+    rotation: np.ndarray | None
+    quality: float
+    source: str
+    trunk: tuple[float, float] | None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class Neutral:
+    """The calibrated neutral: head rotation and trunk angles the patient held."""
+
+    rotation: np.ndarray
+    trunk: tuple[float, float] | None = None
+    time_s: float = 0.0
+
+
+class SampleMaker:
+    """Raw measurement -> :class:`PoseSample` relative to ``neutral``, raw and filtered."""
+
+    def __init__(self, neutral: Neutral, filter_config: OneEuroConfig | None = None, uncalibrated: bool = False):
+        self.neutral = neutral
+        self._filter = AngleFilter(filter_config)
+        self._uncalibrated = uncalibrated
+
+    def __call__(self, raw: RawMeasurement) -> PoseSample:
+        trunk_rot = trunk_lean = None
+        if raw.trunk is not None:
+            base = self.neutral.trunk or (0.0, 0.0)
+            trunk_rot, trunk_lean = raw.trunk[0] - base[0], raw.trunk[1] - base[1]
+        if raw.rotation is None:
+            return PoseSample(raw.frame_index, raw.time_s, False, 0.0, trunk_rotation_deg=trunk_rot,
+                              trunk_lean_deg=trunk_lean)
+        angles = angles_from_matrix(relative_rotation(self.neutral.rotation, raw.rotation))
+        yaw, pitch, roll = self._filter((angles.yaw_deg, angles.pitch_deg, angles.roll_deg), raw.time_s)
+        flags = []
+        if raw.quality < EXTRAPOLATED_BELOW_QUALITY:
+            flags.append(FLAG_EXTRAPOLATED)
+        if self._uncalibrated:
+            flags.append(FLAG_UNCALIBRATED)
+        return PoseSample(
+            frame_index=raw.frame_index,
+            time_s=raw.time_s,
+            detected=True,
+            quality=raw.quality,
+            yaw_deg=yaw,
+            pitch_deg=pitch,
+            roll_deg=roll,
+            raw_yaw_deg=angles.yaw_deg,
+            raw_pitch_deg=angles.pitch_deg,
+            raw_roll_deg=angles.roll_deg,
+            trunk_rotation_deg=trunk_rot,
+            trunk_lean_deg=trunk_lean,
+            source=raw.source,
+            flags=tuple(flags),
+        )
+
+
+class NeutralCalibration:
+    """Live neutral: the patient holds still for ``duration_s``; movement restarts the hold."""
+
+    def __init__(self, duration_s: float = 2.0, max_spread_deg: float = 4.0):
+        self.duration_s = duration_s
+        self.max_spread_deg = max_spread_deg
+        self._raws: list[RawMeasurement] = []
+        self.result: Neutral | None = None
+
+    @property
+    def progress(self) -> float:
+        if self.result is not None:
+            return 1.0
+        if len(self._raws) < 2:
+            return 0.0
+        return min(1.0, (self._raws[-1].time_s - self._raws[0].time_s) / self.duration_s)
+
+    def add(self, raw: RawMeasurement) -> Neutral | None:
+        if self.result is not None:
+            return self.result
+        if raw.rotation is None:
+            return None
+        if self._raws and rotation_angle_deg(self._raws[0].rotation, raw.rotation) > self.max_spread_deg:
+            self._raws = []  # the patient moved: hold again
+        self._raws.append(raw)
+        if self.progress >= 1.0:
+            self.result = neutral_from(self._raws)
+        return self.result
+
+
+def neutral_from(raws: list[RawMeasurement]) -> Neutral:
+    """Mean head rotation and median trunk angles of a still hold."""
+    rotations = [r.rotation for r in raws if r.rotation is not None]
+    if not rotations:
+        raise ValueError("no pose to calibrate neutral from")
+    trunks = [r.trunk for r in raws if r.trunk is not None]
+    trunk = tuple(np.median(np.array(trunks), axis=0)) if trunks else None
+    return Neutral(mean_rotation(rotations), trunk, raws[0].time_s)
+
+
+def choose_offline_neutral(
+    raws: list[RawMeasurement], seconds: float = 1.0, at_time: float | None = None
+) -> Neutral:
+    """Neutral for a recorded video: the first ``seconds`` with a pose, or those from ``at_time``."""
+    with_pose = [r for r in raws if r.rotation is not None]
+    if at_time is not None:
+        with_pose = [r for r in with_pose if r.time_s >= at_time]
+    if not with_pose:
+        raise ValueError("no head pose found" + (f" after {at_time:.2f} s" if at_time is not None else ""))
+    start = with_pose[0].time_s
+    window = [r for r in with_pose if r.time_s < start + seconds]
+    return neutral_from(window)
+
+
+class MeasurementPipeline:
+    """The measuring core for one camera stream."""
+
+    def __init__(
+        self,
+        engine: PoseEngine | None = None,
+        tracker=None,
+        filter_config: OneEuroConfig | None = None,
+        calibration_seconds: float = 2.0,
+    ):
+        if engine is None:
+            from app.engines.landmarks_engine import LandmarksEngine
+
+            engine = LandmarksEngine()
+        if tracker is None:
+            from app.core.head_tracker import HeadTracker
+
+            tracker = HeadTracker()
+        self.engine = engine
+        self.tracker = tracker
+        self.filter_config = filter_config
+        self.calibration_seconds = calibration_seconds
+        self._calibration: NeutralCalibration | None = None
+        self._maker = SampleMaker(Neutral(np.eye(3)), filter_config, uncalibrated=True)
+        self.neutral: Neutral | None = None
+
+    @property
+    def calibrated(self) -> bool:
+        return self.neutral is not None
+
+    @property
+    def calibrating(self) -> bool:
+        return self._calibration is not None and self._calibration.result is None
+
+    def start_calibration(self, duration_s: float | None = None) -> None:
+        """Begin a neutral hold; the head model is rebuilt from it."""
+        self.tracker.rebuild_model()
+        self.engine.reset()
+        self._calibration = NeutralCalibration(duration_s or self.calibration_seconds)
+
+    def set_neutral(self, neutral: Neutral) -> None:
+        self.neutral = neutral
+        self._maker = SampleMaker(neutral, self.filter_config)
+
+    def reset(self) -> None:
+        self.neutral = None
+        self._calibration = None
+        self.tracker.rebuild_model()
+        self.engine.reset()
+        self._maker = SampleMaker(Neutral(np.eye(3)), self.filter_config, uncalibrated=True)
+
+    def observe(self, frame: Frame) -> RawMeasurement:
+        t0 = time.perf_counter()
+        obs = self.tracker.process(frame)
+        t1 = time.perf_counter()
+        result = self.engine.estimate(frame, obs) if obs.box is not None or obs.tracked_rotation is not None else None
+        t2 = time.perf_counter()
+        return RawMeasurement(
+            frame_index=frame.index,
+            time_s=frame.timestamp,
+            observation=obs,
+            rotation=None if result is None else result.rotation,
+            quality=0.0 if result is None else result.quality,
+            source="" if result is None else result.source,
+            trunk=trunk_angles(obs.body_landmarks),
+            timings_ms={"track": (t1 - t0) * 1e3, "engine": (t2 - t1) * 1e3},
+        )
+
+    def process(self, frame: Frame) -> FrameResult:
+        raw = self.observe(frame)
+        if self._calibration is not None and self._calibration.result is None:
+            neutral = self._calibration.add(raw)
+            if neutral is not None:
+                log.info("neutral calibrated at %.2f s", neutral.time_s)
+                self.set_neutral(neutral)
+        t0 = time.perf_counter()
+        sample = self._maker(raw)
+        timings = dict(raw.timings_ms, filter=(time.perf_counter() - t0) * 1e3)
+        obs = raw.observation
+        points = obs.face_landmarks[:, :2] if obs.face_landmarks is not None else None
+        return FrameResult(
+            sample=sample,
+            head_box=obs.box,
+            rotation_camera=raw.rotation,
+            landmarks_px=points,
+            calibrating=self.calibrating,
+            calibration_progress=0.0 if self._calibration is None else self._calibration.progress,
+            calibrated=self.calibrated,
+            timings_ms=timings,
+        )

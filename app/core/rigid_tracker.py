@@ -1,0 +1,186 @@
+"""Model-based head tracking: image features on the head, tracked frame to frame, solved for pose.
+
+Each tracked feature carries its fixed 3D position on the :class:`HeadModel`. Every frame the
+features are followed with pyramidal Lucas-Kanade optical flow (forward-backward checked), and the
+head pose is solved by PnP (RANSAC, then Levenberg-Marquardt on the inliers). Because model
+coordinates never change once assigned, features seeded at neutral keep anchoring the pose to the
+truth for as long as they are visible; only features seeded later inherit the pose error of the
+frame that seeded them, which is what bounds drift.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from app.core.camera_model import CameraIntrinsics
+from app.core.head_model import HeadModel
+
+log = logging.getLogger(__name__)
+
+_LK_PARAMS = dict(
+    winSize=(21, 21),
+    maxLevel=3,
+    criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01),
+)
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    target_features: int = 160
+    min_inliers: int = 12
+    forward_backward_px: float = 1.0
+    ransac_reprojection_px: float = 3.0
+    seed_min_distance_px: int = 7
+    seed_quality: float = 0.01
+    reseed_every: int = 5
+    seed_inset: float = 0.12  # of the head width
+    min_view_cos: float = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class RigidPose:
+    """Head pose from the tracker: model-to-camera rotation and translation (mm)."""
+
+    rotation: np.ndarray
+    translation: np.ndarray
+    inliers: int
+    reprojection_px: float
+    anchored_fraction: float  # share of inliers seeded while the face mesh was trusted
+
+
+class RigidHeadTracker:
+    """Tracks a :class:`HeadModel` through a grey-level image stream."""
+
+    def __init__(self, model: HeadModel, camera: CameraIntrinsics, config: TrackerConfig | None = None):
+        self.model = model
+        self.camera = camera
+        self.config = config or TrackerConfig()
+        self._prev_gray: np.ndarray | None = None
+        self._pts = np.zeros((0, 2), np.float32)
+        self._model_pts = np.zeros((0, 3))
+        self._anchored = np.zeros(0, dtype=bool)
+        self._rvec = np.zeros((3, 1))
+        self._tvec = np.zeros((3, 1))
+        self._frames_since_seed = 0
+        self.lost = True
+
+    @property
+    def feature_points(self) -> np.ndarray:
+        return self._pts.copy()
+
+    def start(self, gray: np.ndarray, rotation: np.ndarray, translation: np.ndarray, anchored: bool) -> None:
+        """(Re)start at a known pose, seeding features on the head."""
+        self._pts = np.zeros((0, 2), np.float32)
+        self._model_pts = np.zeros((0, 3))
+        self._anchored = np.zeros(0, dtype=bool)
+        self._set_pose(rotation, translation)
+        self._prev_gray = gray
+        self._seed(gray, anchored)
+        self.lost = len(self._pts) < self.config.min_inliers
+
+    def correct(self, gray: np.ndarray, rotation: np.ndarray, translation: np.ndarray) -> None:
+        """Accept a trusted pose from elsewhere (the face mesh near neutral) and reseed anchors."""
+        self.start(gray, rotation, translation, anchored=True)
+
+    def pose(self) -> tuple[np.ndarray, np.ndarray]:
+        rot, _ = cv2.Rodrigues(self._rvec)
+        return rot, self._tvec.ravel().copy()
+
+    def update(self, gray: np.ndarray, allow_seed_anchored: bool = False) -> RigidPose | None:
+        """Follow the features into ``gray`` and solve the new pose; None when tracking is lost."""
+        if self._prev_gray is None or len(self._pts) < self.config.min_inliers:
+            self.lost = True
+            return None
+        cfg = self.config
+        nxt, st, _ = cv2.calcOpticalFlowPyrLK(self._prev_gray, gray, self._pts, None, **_LK_PARAMS)
+        back, st_b, _ = cv2.calcOpticalFlowPyrLK(gray, self._prev_gray, nxt, None, **_LK_PARAMS)
+        fb = np.linalg.norm(back - self._pts, axis=1)
+        good = (st.ravel() == 1) & (st_b.ravel() == 1) & (fb < cfg.forward_backward_px)
+        self._keep(good, nxt)
+        self._prev_gray = gray
+        if len(self._pts) < cfg.min_inliers:
+            self.lost = True
+            return None
+        ok, rvec, tvec, inliers = cv2.solvePnPRansac(
+            self._model_pts,
+            self._pts.astype(np.float64),
+            self.camera.matrix,
+            None,
+            self._rvec.copy(),
+            self._tvec.copy(),
+            useExtrinsicGuess=True,
+            iterationsCount=100,
+            reprojectionError=cfg.ransac_reprojection_px,
+            confidence=0.99,
+            flags=cv2.SOLVEPNP_ITERATIVE,
+        )
+        if not ok or inliers is None or len(inliers) < cfg.min_inliers:
+            self.lost = True
+            return None
+        idx = inliers.ravel()
+        rvec, tvec = cv2.solvePnPRefineLM(
+            self._model_pts[idx], self._pts[idx].astype(np.float64), self.camera.matrix, None, rvec, tvec
+        )
+        inlier_mask = np.zeros(len(self._pts), dtype=bool)
+        inlier_mask[idx] = True
+        self._rvec, self._tvec = rvec, tvec
+        proj, _ = cv2.projectPoints(self._model_pts[idx], rvec, tvec, self.camera.matrix, None)
+        reproj = float(np.mean(np.linalg.norm(proj.reshape(-1, 2) - self._pts[idx], axis=1)))
+        anchored_fraction = float(self._anchored[idx].mean())
+        self._keep(inlier_mask, self._pts)
+        self._frames_since_seed += 1
+        if len(self._pts) < cfg.target_features and self._frames_since_seed >= cfg.reseed_every:
+            self._seed(gray, anchored=allow_seed_anchored)
+        self.lost = False
+        rot, _ = cv2.Rodrigues(rvec)
+        return RigidPose(rot, tvec.ravel().copy(), int(len(idx)), reproj, anchored_fraction)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _set_pose(self, rotation: np.ndarray, translation: np.ndarray) -> None:
+        self._rvec, _ = cv2.Rodrigues(np.asarray(rotation, dtype=np.float64))
+        self._tvec = np.asarray(translation, dtype=np.float64).reshape(3, 1)
+
+    def _head_width_px(self, rotation: np.ndarray, translation: np.ndarray) -> float:
+        depth = float(self.model.center_camera(rotation, translation)[2])
+        return self.camera.fx * 2.0 * self.model.ellipsoid_axes[0] / max(depth, 1.0)
+
+    def _keep(self, mask: np.ndarray, pts: np.ndarray) -> None:
+        self._pts = pts[mask].astype(np.float32)
+        self._model_pts = self._model_pts[mask]
+        self._anchored = self._anchored[mask]
+
+    def _seed(self, gray: np.ndarray, anchored: bool) -> None:
+        cfg = self.config
+        self._frames_since_seed = 0
+        rot, t = self.pose()
+        mask = self.model.silhouette_mask(gray.shape[:2], rot, t, self.camera)
+        # The head's outline against the background is a strong corner that does not move with
+        # the head surface; features there stall the pose, so seed well inside the outline.
+        margin = max(3, int(cfg.seed_inset * self._head_width_px(rot, t)))
+        mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1)))
+        for p in self._pts:
+            cv2.circle(mask, (int(p[0]), int(p[1])), cfg.seed_min_distance_px, 0, -1)
+        wanted = cfg.target_features - len(self._pts)
+        if wanted <= 0:
+            return
+        corners = cv2.goodFeaturesToTrack(
+            gray, maxCorners=wanted, qualityLevel=cfg.seed_quality, minDistance=cfg.seed_min_distance_px, mask=mask
+        )
+        if corners is None:
+            return
+        corners = corners.reshape(-1, 2)
+        model_pts, valid = self.model.backproject(corners, rot, t, self.camera, cfg.min_view_cos)
+        # The lower skull ellipsoid overlaps the neck and jaw, which do not move with the skull.
+        low_limit = self.model.ellipsoid_center[1] + 0.45 * self.model.ellipsoid_axes[1]
+        chin_y = self.model.mesh_points[:, 1].max()
+        valid &= model_pts[:, 1] <= max(low_limit, chin_y)
+        if not valid.any():
+            return
+        self._pts = np.vstack([self._pts, corners[valid].astype(np.float32)])
+        self._model_pts = np.vstack([self._model_pts, model_pts[valid]])
+        self._anchored = np.concatenate([self._anchored, np.full(int(valid.sum()), anchored)])
