@@ -1,0 +1,182 @@
+"""Run configuration: YAML sections ``model``, ``data``, ``train`` as dataclasses, strictly checked.
+
+An unknown key or a value of the wrong type is an :class:`InputError` naming the key, so a typo
+never silently falls back to a default. ``--set train.lr=0.0003`` overrides one key (the value is
+parsed as YAML). Checkpoints store :func:`config_to_dict` (plain types only).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from app.errors import InputError
+from training.models import ARCHITECTURES, BACKBONES
+
+
+@dataclass
+class ModelConfig:
+    architecture: str = "dual_branch"
+    backbone: str = "resnet18"
+    pretrained_cnn: bool = True
+    freeze_cnn_backbone: bool = False
+    input_size: int = 224
+    shared_dim: int = 1024
+    face_head_hidden: int = 768
+    pose_head_hidden: int = 256
+    face_input_dim: int = 1404
+    pose_input_dim: int = 99
+    face_hidden: list[int] = field(default_factory=lambda: [512, 256])
+    pose_hidden: list[int] = field(default_factory=lambda: [128, 64])
+    fusion_dim: int = 256
+    regression_hidden: int = 128
+    dropout: float = 0.1
+
+
+@dataclass
+class DataConfig:
+    dir: str = "data/splits"
+    augment: bool = True  # colour jitter and small shifts; never flips (a flip swaps left/right)
+    num_workers: int = 2
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 1e-4
+    backbone_lr_factor: float = 1.0  # backbone lr = lr * factor (fine-tuning gently)
+    weight_decay: float = 1e-4
+    loss: str = "smooth_l1"  # or "l1", "mse" on angles in degrees
+    aux_landmark_weight: float = 0.0  # > 0: supervise the 1404/99 heads with MediaPipe landmarks
+    seed: int = 42
+    device: str = "auto"  # auto | cpu | cuda
+    amp: bool = True  # mixed precision, CUDA only
+    max_steps_per_epoch: int = 0  # 0 = whole epoch; > 0 for smoke runs and tests
+    log_every: int = 50
+
+
+@dataclass
+class RunConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+def _check_type(value, annotation, key: str):
+    """Return ``value`` coerced where harmless (int -> float), else raise InputError."""
+    origin = typing.get_origin(annotation)
+    if annotation is bool:
+        if isinstance(value, bool):
+            return value
+    elif annotation is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif annotation is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif annotation is str:
+        if isinstance(value, str):
+            return value
+    elif origin is list:
+        (item,) = typing.get_args(annotation)
+        if isinstance(value, (list, tuple)):
+            return [_check_type(v, item, f"{key}[{i}]") for i, v in enumerate(value)]
+    elif origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(annotation):
+            if option is type(None) and value is None:
+                return None
+            try:
+                return _check_type(value, option, key)
+            except InputError:
+                continue
+    else:  # pragma: no cover - only the types above are used
+        return value
+    name = getattr(annotation, "__name__", str(annotation))
+    raise InputError(f"config key {key!r} must be {name}, got {type(value).__name__} {value!r}")
+
+
+def _fill(cls, data: dict, prefix: str):
+    if not isinstance(data, dict):
+        raise InputError(f"config section {prefix.rstrip('.') or 'top level'!r} must be a mapping")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InputError(f"unknown config key {prefix}{unknown[0]!r}; known keys: {', '.join(sorted(known))}")
+    kwargs = {}
+    for name, value in data.items():
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            kwargs[name] = _fill(hint, value or {}, f"{prefix}{name}.")
+        else:
+            kwargs[name] = _check_type(value, hint, f"{prefix}{name}")
+    return cls(**kwargs)
+
+
+def validate(cfg: RunConfig) -> RunConfig:
+    m, t = cfg.model, cfg.train
+    if m.architecture not in ARCHITECTURES:
+        raise InputError(f"model.architecture must be one of {', '.join(ARCHITECTURES)}, not {m.architecture!r}")
+    if m.backbone not in BACKBONES:
+        raise InputError(f"model.backbone must be one of {', '.join(BACKBONES)}, not {m.backbone!r}")
+    if m.input_size < 32:
+        raise InputError(f"model.input_size must be at least 32, not {m.input_size}")
+    if t.device not in ("auto", "cpu", "cuda"):
+        raise InputError(f"train.device must be auto, cpu or cuda, not {t.device!r}")
+    if t.loss not in ("smooth_l1", "l1", "mse"):
+        raise InputError(f"train.loss must be smooth_l1, l1 or mse, not {t.loss!r}")
+    for key, value in (("train.epochs", t.epochs), ("train.batch_size", t.batch_size)):
+        if value < 1:
+            raise InputError(f"{key} must be at least 1, not {value}")
+    if t.lr <= 0:
+        raise InputError(f"train.lr must be positive, not {t.lr}")
+    return cfg
+
+
+def config_from_dict(data: dict) -> RunConfig:
+    return validate(_fill(RunConfig, data or {}, ""))
+
+
+def config_to_dict(cfg: RunConfig) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """Apply ``section.key=value`` strings (values parsed as YAML) to a config dict."""
+    for item in overrides:
+        if "=" not in item:
+            raise InputError(f"--set expects section.key=value, got {item!r}")
+        key, raw = item.split("=", 1)
+        parts = key.strip().split(".")
+        if len(parts) != 2:
+            raise InputError(f"--set key must look like section.key (e.g. train.lr), got {key!r}")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise InputError(f"--set {key}: cannot parse {raw!r}: {exc}") from None
+        section = data.setdefault(parts[0], {})
+        if not isinstance(section, dict):
+            raise InputError(f"config section {parts[0]!r} must be a mapping")
+        section[parts[1]] = value
+    return data
+
+
+def load_config(path: Path | None, overrides: list[str] | None = None) -> RunConfig:
+    data: dict = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"config file not found: {path}")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise InputError(f"{path} is not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: the top level must be a mapping with model/data/train sections")
+    return config_from_dict(apply_overrides(data, overrides or []))

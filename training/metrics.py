@@ -1,0 +1,45 @@
+"""Angle errors: per-axis MAE, MAE by |yaw| bin, and MAE in the literature's FSA-Net reading."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from training.biwi import fsanet_reading, matrices_from_angle_array
+
+AXES = ("yaw", "pitch", "roll")
+YAW_BINS = ((0.0, 30.0), (30.0, 60.0), (60.0, float("inf")))
+
+
+def wrapped_abs_error(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
+    """|pred - true| in degrees, wrapped to [0, 180]."""
+    d = (np.asarray(pred, np.float64) - np.asarray(true, np.float64) + 180.0) % 360.0 - 180.0
+    return np.abs(d)
+
+
+def mae_per_axis(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:
+    err = wrapped_abs_error(pred, true).reshape(-1, 3)
+    out = {axis: float(err[:, i].mean()) if len(err) else float("nan") for i, axis in enumerate(AXES)}
+    out["mean"] = float(np.mean([out[a] for a in AXES]))
+    return out
+
+
+def bin_label(lo: float, hi: float) -> str:
+    return f"|yaw| {lo:.0f}-{hi:.0f}" if np.isfinite(hi) else f"|yaw| {lo:.0f}+"
+
+
+def mae_by_yaw_bin(pred: np.ndarray, true: np.ndarray) -> dict[str, tuple[float, int]]:
+    """Mean of the three axes' MAE within each |true yaw| bin, with the frame count."""
+    err = wrapped_abs_error(pred, true).reshape(-1, 3).mean(axis=1)
+    yaw = np.abs(np.asarray(true).reshape(-1, 3)[:, 0])
+    out = {}
+    for lo, hi in YAW_BINS:
+        sel = (yaw >= lo) & (yaw < hi)
+        out[bin_label(lo, hi)] = (float(err[sel].mean()) if sel.any() else float("nan"), int(sel.sum()))
+    return out
+
+
+def fsanet_mae(pred_angles: np.ndarray, true_rotations: np.ndarray) -> dict[str, float]:
+    """MAE in FSA-Net's reading (project signs): comparable with published BIWI numbers."""
+    pred_reading = fsanet_reading(matrices_from_angle_array(pred_angles))
+    true_reading = fsanet_reading(np.asarray(true_rotations, np.float64))
+    return mae_per_axis(pred_reading, true_reading)
