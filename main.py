@@ -13,6 +13,12 @@ COMMANDS: dict[str, str] = {
     "gui": "app.cli.gui",
     "analyze": "app.cli.analyze",
     "models": "app.cli.models",
+    "patients": "app.cli.patients",
+    "sessions": "app.cli.sessions",
+    "record": "app.cli.record",
+    "report": "app.cli.report",
+    "export": "app.cli.export",
+    "import": "app.cli.import_",
 }
 
 

@@ -1,0 +1,39 @@
+"""List stored patients (pseudonymous IDs), or add one with --add."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli.store_args import add_data_dir, open_store_from
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_data_dir(parser)
+    parser.add_argument("--add", action="store_true", help="create a patient and print its pseudonymous ID")
+    parser.add_argument("--pseudonym", help="ID to use with --add (default: generated, e.g. P-7K3Q9X)")
+    parser.add_argument("--name", help="with --add: name (optional; never shown unless asked)")
+    parser.add_argument("--birth-year", type=int, help="with --add: birth year (optional)")
+    parser.add_argument("--age-band", help="with --add: age band, e.g. 40-49 (optional)")
+    parser.add_argument("--sex", choices=("F", "M", "X"), help="with --add: sex (optional)")
+    parser.add_argument("--show-identity", action="store_true", help="also list names and birth years")
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_store_from(args) as store:
+        if args.add:
+            p = store.create_patient(args.pseudonym, args.name, args.birth_year, args.age_band, args.sex)
+            print(p.pseudonym)
+            return 0
+        patients = store.list_patients()
+        if not patients:
+            print(f"no patients in {store.path}")
+            return 0
+        print(f"{'patient':10s} {'sessions':>8s}  {'last session':20s} {'age band':8s} sex" + ("  name" if args.show_identity else ""))
+        for p in patients:
+            sessions = store.sessions(p.id)
+            last = sessions[-1].started_at.replace("T", " ")[:19] if sessions else "-"
+            line = f"{p.pseudonym:10s} {len(sessions):8d}  {last:20s} {p.age_band or '-':8s} {p.sex or '-'}"
+            if args.show_identity:
+                line += f"  {p.name or '-'} {p.birth_year or ''}"
+            print(line)
+    return 0
