@@ -1,0 +1,72 @@
+"""Analyse a recorded video: per-frame angles (CSV), maxima (JSON), optional protocol report (PDF)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from app.errors import CervicamError, InputError
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("video", type=Path, help="video file (any format OpenCV reads)")
+    parser.add_argument("--csv", type=Path, required=True, help="per-frame CSV to write")
+    parser.add_argument("--json", type=Path, help="summary JSON (per-direction maxima, detection rate, ...)")
+    parser.add_argument("--report", type=Path, help="run the protocol offline and write a PDF report")
+    parser.add_argument("--engine", choices=("landmarks", "onnx"), default="landmarks")
+    parser.add_argument("--model", type=Path, help="ONNX model file (engine onnx)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="onnx device")
+    parser.add_argument("--neutral-seconds", type=float, default=1.0,
+                        help="neutral = median pose of the first N seconds with a face (default 1)")
+    parser.add_argument("--neutral-at", type=float, metavar="TIME",
+                        help="take the neutral from TIME seconds on instead of the first face")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from app.core.offline_analysis import analyze_video, write_samples_csv, write_summary_json
+    from app.core.pipeline import MeasurementPipeline
+    from app.engines.factory import create_engine
+
+    if args.neutral_seconds <= 0:
+        raise InputError("--neutral-seconds must be positive")
+    for out in (args.csv, args.json, args.report):
+        if out is not None and not out.parent.exists():
+            raise InputError(f"{out}: folder {out.parent} does not exist")
+    engine = create_engine(args.engine, args.model, args.device)
+    pipeline = MeasurementPipeline(engine=engine)
+    bar = tqdm(total=0, unit="frame", file=sys.stderr, disable=args.no_progress, desc=args.video.name)
+
+    def progress(done: int, total: int) -> None:
+        if total > 0 and bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        result = analyze_video(args.video, pipeline, args.neutral_seconds, args.neutral_at, progress)
+    finally:
+        bar.close()
+    try:
+        write_samples_csv(result.samples, args.csv)
+        if args.json is not None:
+            write_summary_json(result, engine.name, args.video, args.json)
+    except OSError as exc:
+        raise CervicamError(f"could not write results: {exc}") from exc
+    if result.neutral is None:
+        raise InputError(f"{args.video}: no face or head found in the whole video ({len(result.samples)} frames "
+                         "analysed; CSV written with detected=0)")
+    if args.report is not None:
+        from app.core.offline_protocol import write_offline_report
+
+        write_offline_report(result.samples, args.report, source=str(args.video), engine=engine.name)
+    maxima = result.maxima()
+    print(f"{len(result.samples)} frames, pose on {result.detection_rate:.1%}, {result.frames_per_second:.0f} frames/s")
+    for direction, value in maxima.items():
+        print(f"  {direction.replace('_', ' '):24s} {'-' if value is None else f'{value:5.1f}°'}")
+    return 0

@@ -1,0 +1,43 @@
+"""Analysis throughput on a video, with per-stage times (decode, track, engine, filter).
+
+    python benchmarks/analysis_speed.py [VIDEO] [--engine landmarks|onnx --model FILE]
+
+Prints figures; it is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("video", nargs="?", type=Path, default=ROOT / "assets" / "demo_clinic.mp4")
+    parser.add_argument("--engine", default="landmarks")
+    parser.add_argument("--model", type=Path)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    from app.core.offline_analysis import analyze_video
+    from app.core.pipeline import MeasurementPipeline
+    from app.engines.factory import create_engine
+
+    pipeline = MeasurementPipeline(engine=create_engine(args.engine, args.model, "auto"))
+    result = analyze_video(args.video, pipeline)
+    print(f"video {args.video.name}: {len(result.samples)} frames, cores {os.cpu_count()}, engine {args.engine}")
+    print(f"throughput {result.frames_per_second:.1f} frames/s (video is {result.video_fps:.0f} frames/s)")
+    for stage, ms in result.stage_ms.items():
+        print(f"  {stage:7s} {ms:6.2f} ms/frame")
+    print(f"  total   {sum(result.stage_ms.values()):6.2f} ms/frame")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""`main.py analyze`: outputs on the dev video, and one clear line + exit 2 on bad input."""
+
+import csv
+import json
+import shutil
+
+import pytest
+
+import main
+
+
+def _run(argv, capsys):
+    code = main.main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("make", ["missing", "empty", "text", "folder", "truncated"])
+def test_bad_video_exits_2_with_one_line(tmp_path, capsys, demo_video, make):
+    bad = tmp_path / "bad.mp4"
+    if make == "empty":
+        bad.write_bytes(b"")
+    elif make == "text":
+        bad.write_text("this is not a video\n" * 50)
+    elif make == "folder":
+        bad.mkdir()
+    elif make == "truncated":
+        data = demo_video.read_bytes()
+        bad.write_bytes(data[: len(data) // 3])
+    out_csv = tmp_path / "out.csv"
+    code, _, err = _run(["analyze", str(bad), "--csv", str(out_csv), "--no-progress"], capsys)
+    if make == "truncated" and code == 0:
+        # A container OpenCV can still partly decode: the frames it had are analysed and written.
+        rows = list(csv.DictReader(out_csv.open()))
+        assert 0 < len(rows) < 960
+        return
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.startswith("cervicam:")]
+    assert len(lines) == 1 and str(bad.name) in lines[0]
+    assert "Traceback" not in err
+
+
+def test_video_without_a_face_says_so_and_still_writes_the_csv(tmp_path, capsys):
+    import cv2
+    import numpy as np
+
+    path = tmp_path / "wall.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (160, 120))
+    for i in range(20):
+        writer.write(np.full((120, 160, 3), 90 + i, np.uint8))
+    writer.release()
+    out_csv = tmp_path / "out.csv"
+    code, _, err = _run(["analyze", str(path), "--csv", str(out_csv), "--no-progress"], capsys)
+    assert code == 2 and "no face" in err
+    rows = list(csv.DictReader(out_csv.open()))
+    assert len(rows) == 20 and all(r["detected"] == "0" and r["yaw_deg"] == "" for r in rows)
+
+
+@pytest.mark.slow
+def test_analyze_dev_video_writes_csv_and_json(tmp_path, capsys, demo_video):
+    short = tmp_path / "clip.mp4"
+    shutil.copy(demo_video, short)
+    out_csv, out_json = tmp_path / "a.csv", tmp_path / "a.json"
+    code, out, _ = _run(["analyze", str(short), "--csv", str(out_csv), "--json", str(out_json), "--no-progress"], capsys)
+    assert code == 0
+    rows = list(csv.DictReader(out_csv.open()))
+    assert len(rows) == 960
+    assert list(rows[0])[:7] == ["frame", "time_s", "yaw_deg", "pitch_deg", "roll_deg", "detected", "quality"]
+    summary = json.loads(out_json.read_text())
+    assert summary["detection_rate"] == 1.0
+    assert 60 < summary["rotation_left"] < 80
+    assert summary["extension"] > 40
