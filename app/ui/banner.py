@@ -1,0 +1,50 @@
+"""A banner above the video: no camera (offer the demo video), camera lost (session kept)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from app.ui.theme import BAD_COLOR, WARN_COLOR
+
+
+class Banner(QFrame):
+    demo_requested = Signal()
+    retry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.demo = QPushButton("Use the demo video")
+        self.demo.clicked.connect(self.demo_requested)
+        self.retry = QPushButton("Retry camera")
+        self.retry.clicked.connect(self.retry_requested)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.demo)
+        layout.addWidget(self.retry)
+        self.kind = ""
+        self.hide()
+
+    def show_no_camera(self, text: str) -> None:
+        self._show("no_camera", BAD_COLOR, f"<b>No camera</b> ({text}). The window works without one: use the shipped demo video to try it.", demo=True)
+
+    def show_lost(self, text: str) -> None:
+        self._show("lost", WARN_COLOR, f"<b>Camera lost</b> — {text} The session is kept; measuring resumes when the camera is back.", demo=False)
+
+    def show_ended(self, text: str) -> None:
+        self._show("ended", WARN_COLOR, f"<b>{text}</b>. Results are kept; save the session or open another source.", demo=False, retry=False)
+
+    def _show(self, kind: str, color: str, html: str, demo: bool, retry: bool = True) -> None:
+        self.kind = kind
+        self.setStyleSheet(f"Banner {{ background: {color}; border-radius: 4px; }} QLabel {{ color: white; }}")
+        self.text.setText(html)
+        self.demo.setVisible(demo)
+        self.retry.setVisible(retry)
+        self.show()
+
+    def clear(self) -> None:
+        self.kind = ""
+        self.hide()

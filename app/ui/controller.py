@@ -1,0 +1,213 @@
+"""Wires the threads and the Qt-free session together; the window's panels only show its state.
+
+Owns: the latest-wins slot, the capture and processing workers, the :class:`LiveSession`, the
+rate meter and the store. Everything the clinician does (calibrate, start/next/redo, save,
+export) arrives here as a method call from a button or shortcut.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from app.core.latest import LatestSlot, RateMeter, RateStats
+from app.core.live_session import LiveSession
+from app.core.protocol import PROTOCOL_DONE, ProtocolConfig, ProtocolEvent
+from app.core.types import Frame, FrameResult
+from app.ui import workers
+from app.ui.services import EngineInfo, ReportWriter, export_report
+from app.ui.workers import CaptureWorker, CapturedFrame, ProcessingWorker, SourceSpec
+
+log = logging.getLogger(__name__)
+
+
+class LiveController(QObject):
+    source_state = Signal(str, str)  # capture state, message
+    events = Signal(list)  # protocol events of one frame
+    protocol_changed = Signal()  # test started / finished
+    session_changed = Signal()  # recording started / saved, patient changed
+    message = Signal(str)  # one line for the status bar
+    report_written = Signal(list)  # paths
+
+    def __init__(
+        self,
+        pipeline: Any,
+        source: SourceSpec,
+        store: Any | None = None,
+        engine: EngineInfo | None = None,
+        norm_set: str = "ama",
+        calibration_s: float = 2.0,
+        capture_factory: Callable[[SourceSpec], Any] = workers.open_capture,
+        report_writer: ReportWriter = export_report,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.pipeline = pipeline
+        self.source = source
+        self.store = store
+        self.engine = engine or EngineInfo()
+        self.calibration_s = calibration_s
+        self.capture_factory = capture_factory
+        self.report_writer = report_writer
+        self.session = LiveSession(norm_set)
+        self.meter = RateMeter()
+        self.slot: LatestSlot[CapturedFrame] = LatestSlot()
+        self.capture: CaptureWorker | None = None
+        self.processing = ProcessingWorker(pipeline, self.slot)
+        self.processing.result_ready.connect(self._on_result)
+        self.processing.failed.connect(self.message)
+        self.latest_frame: Frame | None = None
+        self.latest_result: FrameResult | None = None
+        self.patient: Any | None = None
+        self.capture_state = workers.OPENING
+        self.capture_message = ""
+        self.frames_shown = 0
+
+    # ----- threads -------------------------------------------------------------------------------
+    def start(self) -> None:
+        if not self.processing.isRunning():
+            self.processing.start()
+        self._start_capture()
+
+    def _start_capture(self) -> None:
+        self.capture = CaptureWorker(self.source, self.slot, self.capture_factory)
+        self.capture.state_changed.connect(self._on_source_state)
+        self.capture.start()
+
+    def set_source(self, spec: SourceSpec) -> None:
+        """Switch camera/file; the session (maxima, test, recording) is kept."""
+        self._stop_capture()
+        self.source = spec
+        self.slot.reset_counts()
+        self._start_capture()
+
+    def _stop_capture(self) -> None:
+        if self.capture is not None:
+            self.capture.stop()
+            if not self.capture.wait(3000):
+                log.warning("capture thread did not stop in time")
+            self.capture = None
+
+    def shutdown(self) -> None:
+        self._stop_capture()
+        self.slot.close()
+        self.processing.stop()
+        self.processing.wait(5000)
+        if self.session.recording is not None:
+            # Closing the window mid-session keeps what was measured: save it, don't drop it.
+            self.session.stop_recording()
+
+    def _on_source_state(self, state: str, text: str) -> None:
+        self.capture_state, self.capture_message = state, text
+        self.source_state.emit(state, text)
+
+    # ----- results -------------------------------------------------------------------------------
+    def _on_result(self, result: FrameResult, frame: Frame, captured_at: float) -> None:
+        # Latency as the clinician experiences it: from the camera read to this GUI-thread update.
+        self.meter.add(time.monotonic() - captured_at)
+        self.latest_frame, self.latest_result = frame, result
+        events = self.session.on_result(result)
+        if events:
+            self.events.emit(events)
+            if any(e.kind == PROTOCOL_DONE for e in events):
+                self.protocol_changed.emit()
+
+    def stats(self) -> RateStats:
+        return self.meter.stats(dropped=self.slot.dropped_count)
+
+    def latest_image(self) -> np.ndarray | None:
+        return None if self.latest_frame is None else self.latest_frame.image
+
+    # ----- calibration and test ----------------------------------------------------------------
+    def calibrate(self) -> None:
+        duration = self.calibration_s
+        self.processing.submit(lambda p: p.start_calibration(duration_s=duration))
+        self.message.emit("Calibrating neutral: hold still")
+
+    def start_test(self, trials: int, warmups: int) -> None:
+        config = ProtocolConfig(trials=trials, warmups=warmups, max_trials=max(6, trials))
+        self.session.start_protocol(config)
+        if self.store is not None:
+            if self.patient is None:
+                self.new_patient()
+            self._start_recording()
+        self.calibrate()  # the guided test begins with the neutral hold
+        self.protocol_changed.emit()
+
+    def protocol_action(self, name: str) -> list[ProtocolEvent]:
+        events = self.session.protocol_action(name)
+        if events:
+            self.events.emit(events)
+        if name == "finish" or any(e.kind == PROTOCOL_DONE for e in events):
+            self.protocol_changed.emit()
+        return events
+
+    @property
+    def test_running(self) -> bool:
+        p = self.session.protocol
+        return p is not None and p.phase != "done"
+
+    def reset_maxima(self) -> None:
+        self.session.reset_maxima()
+
+    # ----- patient, session, report --------------------------------------------------------------
+    def patients(self) -> list[str]:
+        return [p.pseudonym for p in self.store.list_patients()] if self.store is not None else []
+
+    def new_patient(self) -> str | None:
+        if self.store is None:
+            return None
+        self.patient = self.store.create_patient()
+        self.session_changed.emit()
+        return self.patient.pseudonym
+
+    def select_patient(self, pseudonym: str) -> None:
+        if self.store is None or (self.patient is not None and self.patient.pseudonym == pseudonym):
+            return
+        if self.session.recording is not None:
+            self.save_session()
+        self.patient = self.store.get_patient(pseudonym)
+        # A new patient means a new neutral and new maxima.
+        self.session.reset_maxima()
+        self.processing.submit(lambda p: p.reset())
+        self.session_changed.emit()
+
+    def _start_recording(self) -> None:
+        self.session.start_recording(
+            self.store,
+            self.patient,
+            engine=self.engine.label,
+            model_card=self.engine.model_card,
+            camera=self.source.describe(),
+        )
+        self.session_changed.emit()
+
+    def save_session(self, notes: str | None = None, pain: dict[str, int] | None = None) -> int | None:
+        """Close the recorded session (starting one from the free measurement if none)."""
+        if self.store is None:
+            self.message.emit("No session store: nothing saved")
+            return None
+        if self.session.recording is None:
+            if self.patient is None:
+                self.new_patient()
+            self._start_recording()
+        sid = self.session.stop_recording(notes=notes, pain=pain)
+        self.session_changed.emit()
+        self.message.emit(f"Session {sid} saved")
+        return sid
+
+    def export_report(self, pdf_path: Path, session_id: int | None = None) -> list[Path]:
+        sid = session_id or self.session.last_saved_session_id
+        if sid is None or self.store is None:
+            self.message.emit("Save a session first")
+            return []
+        csv_path = Path(pdf_path).with_suffix(".csv")
+        paths = self.report_writer(self.store, sid, Path(pdf_path), csv_path, norm_set=self.session.norm_set.key)
+        self.report_written.emit(paths)
+        self.message.emit("Report written: " + ", ".join(str(p) for p in paths))
+        return paths

@@ -1,0 +1,168 @@
+"""Small dialogs: previous sessions of a patient, report preview, settings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.angles import DIRECTION_LABELS, DIRECTIONS
+from app.core.norms import NORM_SETS, asymmetries, get_norm_set
+from app.ui.settings import AppSettings
+
+
+class SessionsDialog(QDialog):
+    """The patient's sessions with their recorded values; choosing one opens its report preview."""
+
+    def __init__(self, pseudonym: str, sessions: Sequence[Any], recorded: dict[int, dict[str, float | None]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Previous sessions — {pseudonym}")
+        self.table = QTableWidget(len(sessions), 3 + len(DIRECTIONS))
+        self.table.setHorizontalHeaderLabels(["Session", "Started", "Status", *[DIRECTION_LABELS[d] for d in DIRECTIONS]])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.session_ids = [s.id for s in sessions]
+        for row, s in enumerate(sessions):
+            values = recorded.get(s.id, {})
+            cells = [str(s.id), s.started_at.replace("T", " ")[:16], s.status]
+            cells += ["–" if values.get(d) is None else f"{values[d]:.0f}°" for d in DIRECTIONS]
+            for col, text in enumerate(cells):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        if sessions:
+            self.table.selectRow(len(sessions) - 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Close)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.table.doubleClicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(900, 320)
+
+    def selected_session(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.session_ids[rows[0].row()] if rows else None
+
+
+def report_html(session: Any, pseudonym: str, recorded: dict[str, float | None], previous: dict[str, float | None] | None) -> str:
+    """The report's first page as HTML: values against the norms, asymmetry, change since last."""
+    norm_set = get_norm_set(session.norm_set or "ama")
+    rows = []
+    for d in DIRECTIONS:
+        v, norm = recorded.get(d), norm_set.norm_for(d)
+        prev = None if previous is None else previous.get(d)
+        pct = "–" if v is None else f"{100 * v / norm:.0f}%"
+        delta = "–" if v is None or prev is None else f"{v - prev:+.0f}°"
+        rows.append(
+            f"<tr><td>{DIRECTION_LABELS[d]}</td><td align=right>{'–' if v is None else f'{v:.0f}°'}</td>"
+            f"<td align=right>{norm:.0f}°</td><td align=right>{pct}</td><td align=right>{delta}</td>"
+            f"<td align=right>{session.pain.get(d, '–')}</td></tr>"
+        )
+    asym = "".join(f"<li>{a.text}</li>" for a in asymmetries(recorded))
+    return (
+        f"<h2>Cervical range of motion — {pseudonym}</h2>"
+        f"<p>Session {session.id}, {session.started_at.replace('T', ' ')[:16]}, engine {session.engine or '–'}, "
+        f"source {session.camera or '–'}</p>"
+        "<table border=1 cellspacing=0 cellpadding=4>"
+        "<tr><th>Motion</th><th>Recorded</th><th>Norm</th><th>% of norm</th><th>Change since last</th><th>Pain</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        f"<h3>Left/right asymmetry</h3><ul>{asym}</ul>"
+        f"<p><small>Norms: {norm_set.name} — {norm_set.source}</small></p>"
+        + (f"<h3>Notes</h3><p>{session.notes}</p>" if session.notes else "")
+    )
+
+
+class ReportPreview(QDialog):
+    """What the report says, with the written files and a button to open the PDF."""
+
+    def __init__(self, html: str, files: Sequence[Path], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Report preview")
+        self.browser = QTextBrowser()
+        self.browser.setHtml(html)
+        self.files = [Path(f) for f in files]
+        listing = QLabel("<br>".join(f"Written: {f}" for f in self.files) or "No report file written yet")
+        listing.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        pdfs = [f for f in self.files if f.suffix == ".pdf"]
+        if pdfs:
+            open_pdf = QPushButton("Open PDF")
+            open_pdf.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(pdfs[0]))))
+            buttons.addButton(open_pdf, QDialogButtonBox.ButtonRole.ActionRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser, 1)
+        layout.addWidget(listing)
+        layout.addWidget(buttons)
+        self.resize(760, 600)
+
+
+class SettingsDialog(QDialog):
+    """Engine, model file, device, norms, calibration length, data folder (applied on restart for engine/data)."""
+
+    def __init__(self, settings: AppSettings, models: Sequence[str] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.settings = settings
+        self.engine = QComboBox()
+        self.engine.addItems(["landmarks", "onnx"])
+        self.engine.setCurrentText(settings.engine)
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        self.model.addItems(list(models))
+        self.model.setCurrentText(settings.model)
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cpu", "cuda"])
+        self.device.setCurrentText(settings.device)
+        self.norms = QComboBox()
+        for key, ns in NORM_SETS.items():
+            self.norms.addItem(ns.name, key)
+        self.norms.setCurrentIndex(max(0, list(NORM_SETS).index(settings.norm_set) if settings.norm_set in NORM_SETS else 0))
+        self.calibration = QDoubleSpinBox()
+        self.calibration.setRange(1.0, 10.0)
+        self.calibration.setSuffix(" s")
+        self.calibration.setValue(settings.calibration_s)
+        self.data_dir = QLineEdit(settings.data_dir)
+        self.data_dir.setPlaceholderText("default user data folder")
+        form = QFormLayout(self)
+        form.addRow("Pose engine", self.engine)
+        form.addRow("ONNX model", self.model)
+        form.addRow("Device", self.device)
+        form.addRow("Norms", self.norms)
+        form.addRow("Neutral hold", self.calibration)
+        form.addRow("Data folder", self.data_dir)
+        form.addRow(QLabel("Engine, model and data folder apply at the next start."))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def apply(self) -> AppSettings:
+        s = self.settings
+        s.engine, s.model, s.device = self.engine.currentText(), self.model.currentText(), self.device.currentText()
+        s.norm_set = str(self.norms.currentData())
+        s.calibration_s = float(self.calibration.value())
+        s.data_dir = self.data_dir.text().strip()
+        return s

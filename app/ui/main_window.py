@@ -1,0 +1,297 @@
+"""The clinician's window: lays out the panels and connects them to the controller. No logic here."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from app.core.protocol import PHASE_DONE
+from app.ui import workers
+from app.ui.banner import Banner
+from app.ui.calibration_panel import CalibrationPanel
+from app.ui.controller import LiveController
+from app.ui.dialogs import ReportPreview, SessionsDialog, SettingsDialog, report_html
+from app.ui.maxima_panel import MaximaPanel
+from app.ui.patient_panel import PatientPanel
+from app.ui.plots_panel import PlotsPanel
+from app.ui.protocol_panel import ProtocolPanel
+from app.ui.settings import AppSettings
+from app.ui.source_bar import SourceBar
+from app.ui.status import StatusBar
+from app.ui.video_panel import VideoPanel
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: LiveController, settings: AppSettings, qsettings: QSettings | None = None, demo_video: Path | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("cervicam — cervical range of motion")
+        self.controller = controller
+        self.settings = settings
+        self.qsettings = qsettings
+        self.video = VideoPanel()
+        self.video.mirror.setChecked(settings.mirror)
+        self.video.landmarks.setChecked(settings.show_landmarks)
+        self.plots = PlotsPanel()
+        self.maxima = MaximaPanel()
+        self.calibration = CalibrationPanel(settings.calibration_s)
+        self.protocol = ProtocolPanel()
+        self.protocol.trials.setValue(settings.trials)
+        self.protocol.warmups.setValue(settings.warmups)
+        self.patient = PatientPanel()
+        self.banner = Banner()
+        self.source_bar = SourceBar(demo_video)
+        self.source_bar.set_camera(settings.camera, settings.width, settings.height)
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self._layout()
+        self._menus()
+        self._shortcuts()
+        self._connect()
+        norms = dict(controller.session.norm_set.values)
+        self.plots.set_norms(norms)
+        self.maxima.set_norms(norms)
+        self.status.set_engine(controller.engine.label, controller.engine.tooltip)
+        self.status.set_source(controller.source.describe())
+        self._refresh_patients()
+        # Repaint on a timer, not per result: painting cost stays bounded whatever the frame rate.
+        self.timer = QTimer(self)
+        self.timer.setInterval(33)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self._ticks = 0
+        if settings.geometry:
+            self.restoreGeometry(settings.geometry)
+        else:
+            self.resize(1320, 760)
+
+    # ----- layout --------------------------------------------------------------------------------
+    def _layout(self) -> None:
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.video)
+        left.addWidget(self.plots)
+        left.setStretchFactor(0, 3)
+        left.setStretchFactor(1, 2)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.protocol, "Guided test")
+        self.tabs.addTab(self.patient, "Patient && session")
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.calibration)
+        rl.addWidget(self.tabs, 1)
+        rl.addWidget(self.maxima)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(6, 6, 6, 0)
+        cl.addWidget(self.source_bar)
+        cl.addWidget(self.banner)
+        cl.addWidget(split, 1)
+        self.setCentralWidget(central)
+
+    def _menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for text, slot, key in (
+            ("Export report…", self.export_report, "Ctrl+E"),
+            ("Previous sessions…", self.show_history, "Ctrl+O"),
+            ("Save session", self.save_session, "Ctrl+S"),
+            ("Settings…", self.show_settings, "Ctrl+,"),
+            ("Quit", self.close, "Ctrl+Q"),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(slot)
+            file_menu.addAction(action)
+
+    def _shortcuts(self) -> None:
+        # Hands-free moments: the clinician stands by the patient and presses one key. Text fields
+        # (notes) take ShortcutOverride for printable keys, so typing a space there stays a space.
+        for key, slot in ((Qt.Key.Key_Space, self.protocol._on_start_or_next), (Qt.Key.Key_C, self.controller.calibrate), (Qt.Key.Key_R, self.redo)):
+            QShortcut(QKeySequence(key), self, activated=slot)
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.calibration.calibrate_requested.connect(c.calibrate)
+        self.maxima.reset_requested.connect(c.reset_maxima)
+        self.protocol.start_requested.connect(self.start_test)
+        self.protocol.next_requested.connect(lambda: c.protocol_action("skip_motion"))
+        self.protocol.redo_requested.connect(self.redo)
+        self.protocol.finish_requested.connect(lambda: c.protocol_action("finish"))
+        self.patient.new_patient_requested.connect(self.new_patient)
+        self.patient.patient_selected.connect(c.select_patient)
+        self.patient.save_requested.connect(self.save_session)
+        self.patient.export_requested.connect(self.export_report)
+        self.patient.history_requested.connect(self.show_history)
+        self.banner.demo_requested.connect(self.source_bar.choose_demo)
+        self.banner.retry_requested.connect(lambda: c.set_source(workers.SourceSpec(camera=self.settings.camera, width=self.settings.width, height=self.settings.height)))
+        self.source_bar.source_chosen.connect(self.set_source)
+        c.source_state.connect(self._on_source_state)
+        c.events.connect(self.protocol.on_events)
+        c.protocol_changed.connect(self._on_protocol_changed)
+        c.session_changed.connect(self._refresh_patients)
+        c.message.connect(lambda text: self.status.showMessage(text, 5000))
+
+    # ----- periodic refresh ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        c = self.controller
+        self._ticks += 1
+        image = c.latest_image()
+        if image is not None and c.frames_shown != c.session.results_seen:
+            c.frames_shown = c.session.results_seen
+            self.video.show_result(image, c.latest_result)
+            r = c.latest_result
+            if r is not None:
+                self.calibration.show_state(r.calibrating, r.calibration_progress, r.calibrated)
+            self.plots.set_data(c.session.history.arrays())
+            maxima = c.session.maxima()
+            self.plots.set_maxima(maxima)
+            self.maxima.set_maxima(maxima)
+            proto = c.session.protocol
+            if proto is not None:
+                state = proto.state
+                norm = c.session.norm_set.norm_for(state.motion) if state.motion else None
+                self.protocol.show_state(state, norm)
+                if self._ticks % 10 == 0 or state.in_trial is False:
+                    self.protocol.show_results(proto.results(), c.session.norm_set)
+        if self._ticks % 15 == 0:
+            self.status.set_stats(c.stats())
+
+    # ----- actions -------------------------------------------------------------------------------
+    def start_test(self) -> None:
+        self.controller.start_test(self.protocol.trials.value(), self.protocol.warmups.value())
+        self.tabs.setCurrentWidget(self.protocol)
+
+    def redo(self) -> None:
+        self.controller.protocol_action("redo_trial")
+
+    def new_patient(self) -> None:
+        if self.controller.store is None:
+            self.status.showMessage("No session store: patients cannot be saved", 5000)
+            return
+        self.controller.select_patient(self.controller.new_patient() or "")
+
+    def save_session(self) -> int | None:
+        sid = self.controller.save_session(self.patient.notes.toPlainText(), self.patient.pain_scores())
+        if sid is not None:
+            self.patient.clear_session_inputs()
+        return sid
+
+    def export_report(self, path: str | Path | None = None) -> list[Path]:
+        c = self.controller
+        if c.session.recording is not None:
+            self.save_session()
+        if c.session.last_saved_session_id is None:
+            self.status.showMessage("Nothing to report yet: measure and save a session first", 5000)
+            return []
+        if not path:
+            default = Path.home() / f"cervicam_session_{c.session.last_saved_session_id}.pdf"
+            path, _ = QFileDialog.getSaveFileName(self, "Export report", str(default), "PDF (*.pdf)")
+            if not path:
+                return []
+        files = c.export_report(Path(path))
+        self.preview = self.report_preview(c.session.last_saved_session_id, files)
+        self.preview.show()
+        return files
+
+    def report_preview(self, session_id: int, files: list[Path]) -> ReportPreview:
+        store = self.controller.store
+        session = store.get_session(session_id)
+        previous = store.previous_sessions(session_id)
+        prev = store.recorded(previous[-1].id) if previous else None
+        patient = store.get_patient(session.patient_id)
+        html = report_html(session, patient.pseudonym, store.recorded(session_id), prev)
+        return ReportPreview(html, files, self)
+
+    def show_history(self) -> None:
+        c = self.controller
+        if c.store is None or c.patient is None:
+            self.status.showMessage("Choose a patient first", 5000)
+            return
+        sessions = c.store.sessions(c.patient.id)
+        dialog = SessionsDialog(c.patient.pseudonym, sessions, {s.id: c.store.recorded(s.id) for s in sessions}, self)
+        self.history_dialog = dialog
+        if dialog.exec() and (sid := dialog.selected_session()) is not None:
+            self.preview = self.report_preview(sid, [])
+            self.preview.show()
+
+    def show_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, parent=self)
+        if dialog.exec():
+            self.settings = dialog.apply()
+            self.controller.calibration_s = self.settings.calibration_s
+            self.calibration.duration_s = self.settings.calibration_s
+            self.controller.session.set_norm_set(self.settings.norm_set)
+            norms = dict(self.controller.session.norm_set.values)
+            self.plots.set_norms(norms)
+            self.maxima.set_norms(norms)
+            self._save_settings()
+
+    def set_source(self, spec: workers.SourceSpec) -> None:
+        if spec.camera is not None:
+            self.settings.camera, self.settings.width, self.settings.height = spec.camera, spec.width or 1280, spec.height or 720
+        self.banner.clear()
+        self.controller.set_source(spec)
+        self.status.set_source(spec.describe())
+
+    def _on_source_state(self, state: str, text: str) -> None:
+        self.status.set_source(text)
+        is_camera = not self.controller.source.is_file
+        if state == workers.FAILED:
+            self.banner.show_no_camera(text) if is_camera else self.banner.show_ended(text)
+            self.video.view.message = text
+        elif state == workers.LOST:
+            self.banner.show_lost(text)
+            self.video.view.message = "camera lost — reconnecting…"
+        elif state == workers.ENDED:
+            self.banner.show_ended(text)
+            self.video.view.message = ""
+        elif state == workers.RUNNING:
+            self.banner.clear()
+            self.video.view.message = ""
+        self.video.view.update()
+
+    def _on_protocol_changed(self) -> None:
+        proto = self.controller.session.protocol
+        running = proto is not None and proto.phase != PHASE_DONE
+        self.protocol.set_running(running)
+        if proto is not None:
+            self.protocol.show_state(proto.state, None)
+            self.protocol.show_results(proto.results(), self.controller.session.norm_set)
+
+    def _refresh_patients(self) -> None:
+        c = self.controller
+        self.patient.set_patients(c.patients(), c.patient.pseudonym if c.patient is not None else None)
+        rec = c.session.recording
+        if rec is not None:
+            self.patient.session.setText(f"Recording session {rec.session_id} for {rec.patient_pseudonym}")
+        elif c.session.last_saved_session_id is not None:
+            self.patient.session.setText(f"Session {c.session.last_saved_session_id} saved")
+        else:
+            self.patient.session.setText("no session recording" if c.patient is None else f"patient {c.patient.pseudonym}: no session recording")
+
+    # ----- settings and shutdown -------------------------------------------------------------------
+    def _save_settings(self) -> None:
+        if self.qsettings is None:
+            return
+        s = self.settings
+        s.mirror = self.video.mirror.isChecked()
+        s.show_landmarks = self.video.landmarks.isChecked()
+        s.trials, s.warmups = self.protocol.trials.value(), self.protocol.warmups.value()
+        s.geometry = bytes(self.saveGeometry().data())
+        s.save(self.qsettings)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self._save_settings()
+        self.timer.stop()
+        self.controller.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,81 @@
+"""What the window is built from (pipeline, store, report writer, demo video), made in one place.
+
+The window takes these through its constructor; tests pass fakes or temporary stores instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from app.errors import CervicamError
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_VIDEO = ROOT / "assets" / "demo_clinic.mp4"
+
+
+@dataclass
+class EngineInfo:
+    """What the status bar says about the pose engine."""
+
+    name: str = "landmarks"
+    provider: str = "CPU"
+    model_card: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        if self.name == "onnx":
+            return f"onnx {self.provider}"
+        return self.name
+
+    @property
+    def tooltip(self) -> str:
+        if not self.model_card:
+            return "MediaPipe face mesh, rigid alignment to the patient's own neutral"
+        return "\n".join(f"{k}: {v}" for k, v in self.model_card.items())
+
+
+def build_pipeline(engine: str = "landmarks", model: str | Path | None = None, device: str = "auto") -> tuple[Any, EngineInfo]:
+    """The lead's measuring pipeline with the chosen engine (imports deferred: they are heavy)."""
+    from app.core.pipeline import MeasurementPipeline
+
+    if engine == "landmarks" and not model:
+        pipeline = MeasurementPipeline()
+        return pipeline, EngineInfo("landmarks", "CPU", {})
+    from app.engines.factory import create_engine
+
+    eng = create_engine(engine, Path(model) if model else None, device)
+    card = dict(getattr(eng, "model_card", None) or getattr(eng, "metadata", None) or {})
+    provider = str(getattr(eng, "provider", "") or "CPU").replace("ExecutionProvider", "")
+    return MeasurementPipeline(engine=eng), EngineInfo(engine, provider, card)
+
+
+def export_report(store: Any, session_id: int, pdf_path: Path, csv_path: Path | None = None, norm_set: str | None = None) -> list[Path]:
+    """PDF (+ trials CSV) of a stored session through the report module; returns files written."""
+    from app.report import report_data_from_store, write_pdf, write_trials_csv
+
+    data = report_data_from_store(store, session_id, norm_set=norm_set)
+    write_pdf(data, pdf_path)
+    written = [Path(pdf_path)]
+    if csv_path is not None:
+        write_trials_csv(data, csv_path)
+        written.append(Path(csv_path))
+    return written
+
+
+ReportWriter = Callable[..., list[Path]]
+
+
+def open_store_or_none(data_dir: str | Path | None) -> Any | None:
+    """The session store, or None (the window still measures; saving is then disabled)."""
+    from app.store import open_store
+
+    try:
+        return open_store(data_dir or None)
+    except CervicamError as exc:
+        log.error("session store unavailable: %s", exc)
+        return None

@@ -1,0 +1,33 @@
+"""Status bar: source and its state, engine and provider, model card, frames/s, latency, drops."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from app.core.latest import RateStats
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source = QLabel("no source")
+        self.engine = QLabel("engine –")
+        self.rate = QLabel("– fps")
+        self.latency = QLabel("latency –")
+        self.dropped = QLabel("dropped 0")
+        for w in (self.source, self.engine, self.rate, self.latency, self.dropped):
+            self.addPermanentWidget(w)
+        self.last_stats: RateStats | None = None
+
+    def set_source(self, text: str) -> None:
+        self.source.setText(text)
+
+    def set_engine(self, text: str, tooltip: str = "") -> None:
+        self.engine.setText(text)
+        self.engine.setToolTip(tooltip)
+
+    def set_stats(self, stats: RateStats) -> None:
+        self.last_stats = stats
+        self.rate.setText(f"{stats.fps:4.1f} fps")
+        self.latency.setText(f"latency {stats.latency_ms:3.0f} ms (p95 {stats.latency_p95_ms:3.0f})")
+        self.dropped.setText(f"dropped {stats.dropped}")

@@ -1,0 +1,39 @@
+"""Look and feel: high-DPI, the system's light/dark palette, colours shared by the panels."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+# One colour per axis, readable on light and dark backgrounds, used by overlay, plots and bars.
+AXIS_COLORS = {"yaw_deg": "#e4572e", "pitch_deg": "#29a36a", "roll_deg": "#3b82f6"}
+AXIS_NAMES = {"yaw_deg": "Rotation (yaw)", "pitch_deg": "Flexion / extension (pitch)", "roll_deg": "Lateral flexion (roll)"}
+OK_COLOR, WARN_COLOR, BAD_COLOR = "#22a06b", "#e2a400", "#d64545"
+
+
+def configure_high_dpi() -> None:
+    """Call before the QApplication exists: crisp on 4K, no rounding of 125%/150% scale factors."""
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    palette = palette or QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def plot_colors() -> tuple[str, str]:
+    """(background, foreground) for pyqtgraph, following the system palette."""
+    palette = QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Base).name(), palette.color(QPalette.ColorRole.Text).name()
+
+
+def quality_color(quality: float | None) -> str:
+    if quality is None or quality <= 0.0:
+        return BAD_COLOR
+    return OK_COLOR if quality >= 0.7 else WARN_COLOR if quality >= 0.4 else BAD_COLOR
+
+
+def faded(color: str, alpha: int = 110) -> QColor:
+    c = QColor(color)
+    c.setAlpha(alpha)
+    return c
