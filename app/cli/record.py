@@ -62,19 +62,19 @@ def run(args: argparse.Namespace) -> int:
     from app.core.offline_protocol import run_offline_protocol
     from app.core.protocol import ProtocolConfig
 
-    engine = "analyze-csv"
-    if args.video is not None:
-        from app.core.offline_analysis import analyze_video
-
-        result = analyze_video(args.video)
-        if result.neutral is None:
-            raise InputError(f"{args.video}: no head found in the video")
-        samples, engine, camera = result.samples, "landmarks", str(args.video)
-    else:
-        samples, camera = read_samples_csv(args.samples_csv), str(args.samples_csv)
-    config = ProtocolConfig(free_mode=True)
     with open_store_from(args) as store:
-        patient = store.get_patient(args.patient)
+        patient = store.get_patient(args.patient)  # before minutes of video analysis
+        engine = "analyze-csv"
+        if args.video is not None:
+            from app.core.offline_analysis import analyze_video
+
+            result = analyze_video(args.video)
+            if result.neutral is None:
+                raise InputError(f"{args.video}: no head found in the video")
+            samples, engine, camera = result.samples, "landmarks", str(args.video)
+        else:
+            samples, camera = read_samples_csv(args.samples_csv), str(args.samples_csv)
+        config = ProtocolConfig(free_mode=True)
         outcome = run_offline_protocol(samples, config)
         protocol = {k: v for k, v in asdict(config).items() if k != "compensation"}
         protocol["motions"] = list(config.motions)

@@ -258,7 +258,7 @@ def _trend(fig, data: ReportData) -> None:
     rows = []
     for d in DIRECTIONS:
         c = change_since(prev.recorded.get(d), current.get(d), data.mdc_deg)
-        delta = "-" if c.delta_deg is None else f"{c.delta_deg:+.0f}"
+        delta = "-" if c.delta_deg is None else f"{c.delta_deg:+.1f}"
         rows.append([DIRECTION_LABELS[d], _deg(c.previous_deg), _deg(c.current_deg), delta, c.verdict or "-"])
     tax = fig.add_axes([0.06, 0.04, 0.88, 0.13])
     tax.axis("off")
