@@ -17,7 +17,7 @@ import numpy as np
 
 from app.core.angles import angles_from_matrix, mean_rotation, relative_rotation, rotation_angle_deg
 from app.core.one_euro import AngleFilter, OneEuroConfig
-from app.core.trunk import trunk_angles
+from app.core.trunk import ShoulderLine, shoulder_line, trunk_angles
 from app.core.types import Frame, FrameResult, HeadObservation, PoseEngine, PoseSample
 
 log = logging.getLogger(__name__)
@@ -37,16 +37,16 @@ class RawMeasurement:
     rotation: np.ndarray | None
     quality: float
     source: str
-    trunk: tuple[float, float] | None
+    trunk: ShoulderLine | None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
 class Neutral:
-    """The calibrated neutral: head rotation and trunk angles the patient held."""
+    """The calibrated neutral: head rotation and shoulder line the patient held."""
 
     rotation: np.ndarray
-    trunk: tuple[float, float] | None = None
+    trunk: ShoulderLine | None = None
     time_s: float = 0.0
 
 
@@ -59,10 +59,7 @@ class SampleMaker:
         self._uncalibrated = uncalibrated
 
     def __call__(self, raw: RawMeasurement) -> PoseSample:
-        trunk_rot = trunk_lean = None
-        if raw.trunk is not None:
-            base = self.neutral.trunk or (0.0, 0.0)
-            trunk_rot, trunk_lean = raw.trunk[0] - base[0], raw.trunk[1] - base[1]
+        trunk_rot, trunk_lean = trunk_angles(raw.trunk, self.neutral.trunk)
         if raw.rotation is None:
             return PoseSample(raw.frame_index, raw.time_s, False, 0.0, trunk_rotation_deg=trunk_rot,
                               trunk_lean_deg=trunk_lean)
@@ -122,12 +119,16 @@ class NeutralCalibration:
 
 
 def neutral_from(raws: list[RawMeasurement]) -> Neutral:
-    """Mean head rotation and median trunk angles of a still hold."""
+    """Mean head rotation and median shoulder line of a still hold."""
     rotations = [r.rotation for r in raws if r.rotation is not None]
     if not rotations:
         raise ValueError("no pose to calibrate neutral from")
     trunks = [r.trunk for r in raws if r.trunk is not None]
-    trunk = tuple(np.median(np.array(trunks), axis=0)) if trunks else None
+    trunk = None
+    if trunks:
+        trunk = ShoulderLine(
+            float(np.median([t.width_px for t in trunks])), float(np.median([t.lean_deg for t in trunks])), 1.0
+        )
     return Neutral(mean_rotation(rotations), trunk, raws[0].time_s)
 
 
@@ -209,7 +210,7 @@ class MeasurementPipeline:
             rotation=None if result is None else result.rotation,
             quality=0.0 if result is None else result.quality,
             source="" if result is None else result.source,
-            trunk=trunk_angles(obs.body_landmarks),
+            trunk=shoulder_line(obs.body_landmarks),
             timings_ms={"track": (t1 - t0) * 1e3, "engine": (t2 - t1) * 1e3},
         )
 
