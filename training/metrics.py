@@ -24,7 +24,7 @@ def mae_per_axis(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:
 
 
 def bin_label(lo: float, hi: float) -> str:
-    return f"|yaw| {lo:.0f}-{hi:.0f}" if np.isfinite(hi) else f"|yaw| {lo:.0f}+"
+    return f"abs yaw {lo:.0f}-{hi:.0f}" if np.isfinite(hi) else f"abs yaw {lo:.0f}+"
 
 
 def mae_by_yaw_bin(pred: np.ndarray, true: np.ndarray) -> dict[str, tuple[float, int]]:
