@@ -10,7 +10,9 @@ A model is usable when its file is ONNX and:
 * it has exactly one input, ``image``: uint8, rank 4, ``[N, H, W, 3]`` (H, W = ``input_size`` when
   fixed), and an output ``angles``: float32, rank 2, ``[N, 3]``;
 * its ``metadata_props`` hold ``input_size``, ``crop_margin`` (the crop rule of app.core.crop) and
-  ``convention``. Nothing is guessed from tensor shapes: a model without these is refused.
+  ``convention``, which must start with ``cervicam v1`` (the convention of app.core.angles, as
+  training.export_onnx writes it). Nothing is guessed from tensor shapes: a model without these
+  is refused.
 
 Everything else in the metadata (backbone, training data, split, MAE, ...) is shown to the user
 as is; a card ``<model>.json`` (or ``<model>.card.json``) beside the file adds to it.
@@ -32,6 +34,9 @@ log = logging.getLogger(__name__)
 INPUT_NAME = "image"
 OUTPUT_NAME = "angles"
 REQUIRED_METADATA = ("input_size", "crop_margin", "convention")
+# training.export_onnx writes the convention in words, starting with this id; a model that
+# measures in any other convention (e.g. Hopenet's BIWI signs) would report wrong directions.
+CONVENTION_ID = "cervicam v1"
 REPO_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 MODEL_SUFFIX = ".onnx"
 
@@ -140,6 +145,11 @@ def info_from_session(path: Path, session) -> ModelInfo:
         raise InputError(
             f"{path.name} lacks the metadata the app needs ({', '.join(missing)}); "
             "export it with `python -m training.export_onnx`, which writes them"
+        )
+    if not metadata["convention"].startswith(CONVENTION_ID):
+        raise InputError(
+            f"{path.name} measures in another angle convention ({metadata['convention'][:60]!r}); "
+            f"the app needs {CONVENTION_ID!r} (yaw+ = patient's left, pitch+ = flexion, roll+ = left)"
         )
     try:
         crop_rule = CropRule.from_metadata(metadata)

@@ -16,7 +16,7 @@ CONTRACT_METADATA = {
     "input_size": "32",
     "crop_margin": "0.25",
     "crop_square": "true",
-    "convention": "cervicam: yaw+ = patient's left, pitch+ = flexion, roll+ = left; head relative to camera",
+    "convention": "cervicam v1: yaw+ = patient's left, pitch+ = flexion, roll+ = left; head relative to camera",
     "backbone": "colour-mean (test)",
     "train_data": "none (test model)",
     "split": "none",

@@ -95,3 +95,10 @@ def test_find_models_lists_good_and_bad_with_card(tmp_path: Path, contract_model
     assert good_entry.info is not None
     assert good_entry.info.describe("data_train") == "BIWI"
     assert good_entry.info.describe("int8_mae_change_deg") == "0.4"
+
+
+def test_another_angle_convention_is_refused(tmp_path: Path) -> None:
+    metadata = {**CONTRACT_METADATA, "convention": "hopenet: pitch, yaw, roll from BIWI rows"}
+    path = _export(tmp_path / "hopenet.onnx", metadata=metadata)
+    with pytest.raises(InputError, match="another angle convention"):
+        read_model_info(path)
