@@ -43,13 +43,13 @@ def run_gui(args: argparse.Namespace) -> int:
     if getattr(args, "data_dir", None):
         settings.data_dir = str(args.data_dir)
     try:
-        pipeline, engine = build_pipeline(settings.engine, settings.model or None, settings.device)
+        pipeline, engine = build_pipeline(settings.engine, settings.model or None, settings.device, settings.calibration_s)
     except CervicamError as exc:
         if settings.engine == "landmarks":
             raise
         # A saved ONNX model that moved or broke must not lock the clinician out: fall back.
         QMessageBox.warning(None, "cervicam", f"{exc}\n\nUsing the landmarks engine instead.")
-        pipeline, engine = build_pipeline("landmarks")
+        pipeline, engine = build_pipeline("landmarks", calibration_s=settings.calibration_s)
     store = open_store_or_none(settings.data_dir)
     controller = LiveController(
         pipeline, source_from_args(args, settings), store=store, engine=engine,

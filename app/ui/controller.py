@@ -44,6 +44,7 @@ class LiveController(QObject):
         calibration_s: float = 2.0,
         capture_factory: Callable[[SourceSpec], Any] = workers.open_capture,
         report_writer: ReportWriter = export_report,
+        retry_s: float = 1.0,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -54,6 +55,7 @@ class LiveController(QObject):
         self.calibration_s = calibration_s
         self.capture_factory = capture_factory
         self.report_writer = report_writer
+        self.retry_s = retry_s
         self.session = LiveSession(norm_set)
         self.meter = RateMeter()
         self.slot: LatestSlot[CapturedFrame] = LatestSlot()
@@ -75,7 +77,7 @@ class LiveController(QObject):
         self._start_capture()
 
     def _start_capture(self) -> None:
-        self.capture = CaptureWorker(self.source, self.slot, self.capture_factory)
+        self.capture = CaptureWorker(self.source, self.slot, self.capture_factory, self.retry_s)
         self.capture.state_changed.connect(self._on_source_state)
         self.capture.start()
 

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.core.protocol import PHASE_DONE
@@ -20,6 +20,7 @@ from app.ui.patient_panel import PatientPanel
 from app.ui.plots_panel import PlotsPanel
 from app.ui.protocol_panel import ProtocolPanel
 from app.ui.settings import AppSettings
+from app.ui.shortcuts import HandsFreeKeys
 from app.ui.source_bar import SourceBar
 from app.ui.status import StatusBar
 from app.ui.video_panel import VideoPanel
@@ -114,10 +115,12 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
 
     def _shortcuts(self) -> None:
-        # Hands-free moments: the clinician stands by the patient and presses one key. Text fields
-        # (notes) take ShortcutOverride for printable keys, so typing a space there stays a space.
-        for key, slot in ((Qt.Key.Key_Space, self.protocol._on_start_or_next), (Qt.Key.Key_C, self.controller.calibrate), (Qt.Key.Key_R, self.redo)):
-            QShortcut(QKeySequence(key), self, activated=slot)
+        # Hands-free moments: the clinician stands by the patient and presses one key.
+        self.keys = HandsFreeKeys(self, {
+            Qt.Key.Key_Space: self.protocol.start_or_next,
+            Qt.Key.Key_C: self.controller.calibrate,
+            Qt.Key.Key_R: self.redo,
+        })  # fmt: skip
 
     def _connect(self) -> None:
         c = self.controller
@@ -292,6 +295,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self._save_settings()
+        self.keys.remove()
         self.timer.stop()
         self.controller.shutdown()
         super().closeEvent(event)

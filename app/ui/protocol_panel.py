@@ -60,7 +60,7 @@ class ProtocolPanel(QGroupBox):
         self.warmups.setValue(2)
         self.warmups.setPrefix("warm-ups ")
         self.start_button = QPushButton("Start test  [space]")
-        self.start_button.clicked.connect(self._on_start_or_next)
+        self.start_button.clicked.connect(self.start_or_next)
         self.redo_button = QPushButton("Redo trial  [R]")
         self.redo_button.clicked.connect(self.redo_requested)
         self.finish_button = QPushButton("Finish")
@@ -99,7 +99,7 @@ class ProtocolPanel(QGroupBox):
         self._anim.setInterval(50)
         self._anim.timeout.connect(self._animate)
 
-    def _on_start_or_next(self) -> None:
+    def start_or_next(self) -> None:
         (self.next_requested if self.running else self.start_requested).emit()
 
     def _animate(self) -> None:

@@ -29,7 +29,8 @@ class EngineInfo:
     @property
     def label(self) -> str:
         if self.name == "onnx":
-            return f"onnx {self.provider}"
+            model = self.model_card.get("model")
+            return f"onnx {self.provider}" + (f" · {model}" if model else "")
         return self.name
 
     @property
@@ -39,19 +40,26 @@ class EngineInfo:
         return "\n".join(f"{k}: {v}" for k, v in self.model_card.items())
 
 
-def build_pipeline(engine: str = "landmarks", model: str | Path | None = None, device: str = "auto") -> tuple[Any, EngineInfo]:
-    """The lead's measuring pipeline with the chosen engine (imports deferred: they are heavy)."""
+def build_pipeline(
+    engine: str = "landmarks", model: str | Path | None = None, device: str = "auto", calibration_s: float = 2.0
+) -> tuple[Any, EngineInfo]:
+    """The measuring pipeline with the chosen engine (imports deferred: they are heavy)."""
     from app.core.pipeline import MeasurementPipeline
-
-    if engine == "landmarks" and not model:
-        pipeline = MeasurementPipeline()
-        return pipeline, EngineInfo("landmarks", "CPU", {})
     from app.engines.factory import create_engine
 
     eng = create_engine(engine, Path(model) if model else None, device)
-    card = dict(getattr(eng, "model_card", None) or getattr(eng, "metadata", None) or {})
-    provider = str(getattr(eng, "provider", "") or "CPU").replace("ExecutionProvider", "")
-    return MeasurementPipeline(engine=eng), EngineInfo(engine, provider, card)
+    info = EngineInfo(engine, "CPU", {})
+    model_info = getattr(eng, "info", None)
+    if model_info is not None:  # onnx: say which model, where it runs and how good it is
+        info.provider = str(getattr(eng, "device", "cpu")).upper()
+        info.model_card = {
+            "model": model_info.name,
+            "backbone": model_info.describe("backbone"),
+            "precision": model_info.precision,
+            "MAE (yaw/pitch/roll °)": model_info.mae_summary(),
+            "file": str(model_info.path),
+        }
+    return MeasurementPipeline(engine=eng, calibration_seconds=calibration_s), info
 
 
 def export_report(store: Any, session_id: int, pdf_path: Path, csv_path: Path | None = None, norm_set: str | None = None) -> list[Path]:
