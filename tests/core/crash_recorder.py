@@ -28,6 +28,7 @@ def video_stream():
     from app.core.video import iter_video_frames  # noqa: PLC0415
 
     pipeline = MeasurementPipeline()
+    pipeline.start_calibration(1.0)  # as a clinician's session starts: hold neutral first
     for frame in iter_video_frames(ROOT / "assets" / "demo_clinic.mp4"):
         yield pipeline.process(frame).sample
 
@@ -50,7 +51,8 @@ def main() -> int:
     next_time = time.monotonic()
     stream = truth_stream() if args.source == "truth" else video_stream()
     for sample in stream:
-        next_time += period
+        # A camera paces frames; when measuring falls behind, it never bursts to catch up.
+        next_time = max(next_time + period, time.monotonic())
         delay = next_time - time.monotonic()
         if delay > 0:
             time.sleep(delay)
