@@ -108,7 +108,7 @@ def _fill(cls, data: dict, prefix: str):
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise InputError(f"unknown config key {prefix}{unknown[0]!r}; known keys: {', '.join(sorted(known))}")
+        raise InputError(f"unknown config key '{prefix}{unknown[0]}'; known keys: {', '.join(sorted(known))}")
     kwargs = {}
     for name, value in data.items():
         hint = hints[name]
