@@ -4,6 +4,7 @@ Page 1: patient and session data, the table per motion (trials, recorded, norm, 
 repeatability, flags, pain), left/right asymmetry, combined range, and the star chart.
 Page 2: yaw/pitch/roll over time with every trial marked, and the trend over the patient's
 sessions with the change since the previous one judged against the MDC.
+Page 3 (and more if needed): every trial with its times, maximum and flags in words.
 Uses matplotlib's object API (no pyplot), so it never touches a GUI backend.
 """
 
@@ -62,7 +63,7 @@ def write_pdf(data: ReportData, path: str | os.PathLike[str]) -> int:
     from matplotlib.backends.backend_pdf import PdfPages
 
     target = Path(path)
-    pages = [_page_results(data), _page_time_and_trend(data)]
+    pages = [_page_results(data), _page_time_and_trend(data), *_pages_trials(data)]
     tmp = target.with_name(target.name + ".part")
     try:
         with PdfPages(tmp) as pdf:
@@ -141,8 +142,11 @@ def _page_results(data: ReportData):
         lines.append(("! " if a.flagged else "") + "L/R " + a.text + " (flag: > 10° or > 15 %)")
     combined = combined_rom(recorded)
     if combined is not None:
-        normal = data.norm_set.combined_normal_deg or sum(data.norm_set.values.values())
-        lines.append(f"Combined range of motion: {combined:.0f}° (normal {normal:.0f}°, {100 * combined / normal:.0f} %)")
+        if data.norm_set.combined_normal_deg is not None:
+            normal, what = data.norm_set.combined_normal_deg, "normal"
+        else:
+            normal, what = sum(data.norm_set.values.values()), "sum of the norms"
+        lines.append(f"Combined range of motion: {combined:.0f}° ({what} {normal:.0f}°, {100 * combined / normal:.0f} %)")
     else:
         lines.append("Combined range of motion: not all six directions measured")
     for line in lines:
@@ -215,6 +219,7 @@ def _time_plot(ax, data: ReportData) -> None:
     if lost.any():
         ax.fill_between(t, 0, 1, where=lost, transform=ax.get_xaxis_transform(), color="#000000", alpha=0.08,
                         step="mid", label="head not tracked")  # fmt: skip
+    many = sum(t.kind == "trial" for t in data.trials) > 12
     for trial in data.trials:
         if trial.discarded:
             continue
@@ -222,8 +227,11 @@ def _time_plot(ax, data: ReportData) -> None:
         alpha = 0.08 if trial.kind == "warmup" else 0.18
         ax.axvspan(trial.start_s, trial.end_s, color=colour, alpha=alpha, linewidth=0)
         axis, sign = DIRECTIONS[trial.motion]
-        ax.plot([trial.peak_s], [sign * trial.max_deg], marker="v" if sign < 0 else "^", color="black", markersize=4)
-        tag = f"{SHORT[trial.motion]} {trial.max_deg:.0f}°" + (" (w)" if trial.kind == "warmup" else "")
+        ax.plot([trial.peak_s], [sign * trial.max_deg], marker="v" if sign < 0 else "^",
+                color="#888888" if trial.kind == "warmup" else "black", markersize=4)  # fmt: skip
+        if trial.kind == "warmup":
+            continue  # a warm-up is shaded, not labelled: labels would crowd a guided session
+        tag = f"{trial.max_deg:.0f}°" if many else f"{SHORT[trial.motion]} {trial.max_deg:.0f}°"
         ax.annotate(tag, (trial.peak_s, sign * trial.max_deg), textcoords="offset points",
                     xytext=(0, 6 if sign > 0 else -11), ha="center", fontsize=6.5)  # fmt: skip
     ax.axhline(0, color="#999999", linewidth=0.6)
@@ -233,7 +241,7 @@ def _time_plot(ax, data: ReportData) -> None:
     low, high = ax.get_ylim()
     ax.set_ylim(low - 8, high + 8)  # room for the trial labels
     ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False)
-    ax.text(0.0, -0.13, "Shaded: detected trials (light = warm-up); markers: each trial's maximum",
+    ax.text(0.0, -0.13, "Shaded: detected trials (light = warm-up); markers: each trial's maximum (grey = warm-up)",
             transform=ax.transAxes, fontsize=7.5)  # fmt: skip
 
 
@@ -273,6 +281,46 @@ def _trend(fig, data: ReportData) -> None:
         elif col == 4:
             verdict = rows[row - 1][4]
             cell.set_facecolor({"improved": "#d5f5e3", "worse": "#fadbd8"}.get(verdict, "white"))
+
+
+TRIALS_PER_PAGE = 38
+
+
+def _pages_trials(data: ReportData) -> list:
+    """Every trial (warm-ups and discarded ones included) with its times and flags in words."""
+    header = ["Motion", "Kind", "#", "Start (s)", "Peak (s)", "End (s)", "Max (°)", "Flags"]
+    rows = []
+    for t in data.trials:
+        kind = t.kind + (" (manual)" if t.manual else "") + (" - discarded" if t.discarded else "")
+        flags = ", ".join(FLAG_TEXT.get(f, f).split(" (")[0] for f in t.flags) or "-"
+        rows.append([DIRECTION_LABELS[t.motion], kind, str(t.number), f"{t.start_s:.1f}", f"{t.peak_s:.1f}",
+                     f"{t.end_s:.1f}", f"{t.max_deg:.1f}", flags])  # fmt: skip
+    chunks = [rows[i : i + TRIALS_PER_PAGE] for i in range(0, len(rows), TRIALS_PER_PAGE)] or [[]]
+    figs = []
+    for n, chunk in enumerate(chunks):
+        fig = _figure()
+        title = "Trial details" + (f" ({n + 1}/{len(chunks)})" if len(chunks) > 1 else "")
+        fig.text(0.06, 0.965, f"{title} - patient {data.patient_label}", fontsize=13, weight="bold", va="top")
+        if not chunk:
+            fig.text(0.06, 0.92, "No trial was detected.", fontsize=9, va="top")
+        else:
+            height = 0.021 * (len(chunk) + 1)
+            ax = fig.add_axes([0.06, 0.93 - height, 0.88, height])
+            ax.axis("off")
+            table = ax.table(cellText=chunk, colLabels=header, bbox=[0, 0, 1, 1], cellLoc="center",
+                             colWidths=[0.17, 0.13, 0.04, 0.08, 0.08, 0.08, 0.08, 0.34])  # fmt: skip
+            table.auto_set_font_size(False)
+            table.set_fontsize(7.5)
+            for (row, col), cell in table.get_celld().items():
+                if row == 0:
+                    cell.set_facecolor("#e8e8e8")
+                elif col == 7 and chunk[row - 1][7] != "-":
+                    cell.set_facecolor("#fde3c8")
+        if n == len(chunks) - 1 and data.notes:
+            fig.text(0.06, 0.06, "Notes: " + data.notes[:300], fontsize=8, va="bottom", wrap=True)
+        fig.text(0.06, 0.02, _footer(data), fontsize=6.5, color="#555555")
+        figs.append(fig)
+    return figs
 
 
 def _footer(data: ReportData) -> str:

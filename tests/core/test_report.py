@@ -52,9 +52,9 @@ def test_pdf_and_csvs_written_and_reread(two_sessions, tmp_path):
     store, patient, session = two_sessions
     data = report_data_from_store(store, session.id)
     pdf = tmp_path / "r.pdf"
-    assert write_pdf(data, pdf) == 2
+    assert write_pdf(data, pdf) == 3  # results, time + trend, trial details
     content = pdf.read_bytes()
-    assert content.startswith(b"%PDF") and _pages(content) == 2 and len(content) > 20_000
+    assert content.startswith(b"%PDF") and _pages(content) == 3 and len(content) > 20_000
     assert write_trials_csv(data, tmp_path / "t.csv") == 6
     with open(tmp_path / "t.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -75,7 +75,7 @@ def test_pdf_pages_render(two_sessions, tmp_path):
     write_pdf(report_data_from_store(store, session.id), tmp_path / "r.pdf")
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(tmp_path / "r.pdf"), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page*.png"))
-    assert len(pages) == 2 and all(p.stat().st_size > 5_000 for p in pages)
+    assert len(pages) == 3 and all(p.stat().st_size > 5_000 for p in pages)
 
 
 def test_offline_protocol_on_truth_finds_all_six_within_half_a_degree(demo_truth, tmp_path):
@@ -85,7 +85,7 @@ def test_offline_protocol_on_truth_finds_all_six_within_half_a_degree(demo_truth
     recorded = outcome.recorded()
     for direction, value in truth.items():
         assert recorded[direction] == pytest.approx(value, abs=0.5), direction
-    assert _pages((tmp_path / "o.pdf").read_bytes()) == 2
+    assert _pages((tmp_path / "o.pdf").read_bytes()) == 3
     with open(tmp_path / "o.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert sorted(r["motion"] for r in rows) == sorted(DIRECTIONS)
