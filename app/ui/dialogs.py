@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QTabWidget,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -95,15 +97,33 @@ def report_html(session: Any, pseudonym: str, recorded: dict[str, float | None],
 
 
 class ReportPreview(QDialog):
-    """What the report says, with the written files and a button to open the PDF."""
+    """The report as it will print (page images), its summary, the written files, Open PDF."""
 
-    def __init__(self, html: str, files: Sequence[Path], parent: QWidget | None = None) -> None:
+    def __init__(self, html: str, files: Sequence[Path], pages: Sequence[bytes] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Report preview")
+        self.tabs = QTabWidget()
+        self.page_labels: list[QLabel] = []
+        if pages:
+            holder = QWidget()
+            column = QVBoxLayout(holder)
+            for png in pages:
+                pixmap = QPixmap()
+                pixmap.loadFromData(png, "PNG")
+                label = QLabel()
+                label.setPixmap(pixmap)
+                label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+                column.addWidget(label)
+                self.page_labels.append(label)
+            scroll = QScrollArea()
+            scroll.setWidget(holder)
+            scroll.setWidgetResizable(True)
+            self.tabs.addTab(scroll, "Report pages")
         self.browser = QTextBrowser()
         self.browser.setHtml(html)
+        self.tabs.addTab(self.browser, "Summary")
         self.files = [Path(f) for f in files]
-        listing = QLabel("<br>".join(f"Written: {f}" for f in self.files) or "No report file written yet")
+        listing = QLabel("<br>".join(f"Written: {f}" for f in self.files) or "Not exported yet: File › Export report")
         listing.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -113,10 +133,10 @@ class ReportPreview(QDialog):
             open_pdf.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(pdfs[0]))))
             buttons.addButton(open_pdf, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.browser, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(listing)
         layout.addWidget(buttons)
-        self.resize(760, 600)
+        self.resize(720, 700)
 
 
 class SettingsDialog(QDialog):

@@ -19,6 +19,7 @@ from app.ui.maxima_panel import MaximaPanel
 from app.ui.patient_panel import PatientPanel
 from app.ui.plots_panel import PlotsPanel
 from app.ui.protocol_panel import ProtocolPanel
+from app.ui.services import report_page_images
 from app.ui.settings import AppSettings
 from app.ui.shortcuts import HandsFreeKeys
 from app.ui.source_bar import SourceBar
@@ -213,7 +214,12 @@ class MainWindow(QMainWindow):
         prev = store.recorded(previous[-1].id) if previous else None
         patient = store.get_patient(session.patient_id)
         html = report_html(session, patient.pseudonym, store.recorded(session_id), prev)
-        return ReportPreview(html, files, self)
+        try:
+            pages = report_page_images(store, session_id, norm_set=self.controller.session.norm_set.key)
+        except Exception:  # the preview must open even if drawing the pages fails
+            log.exception("report pages could not be drawn")
+            pages = []
+        return ReportPreview(html, files, pages, self)
 
     def show_history(self) -> None:
         c = self.controller

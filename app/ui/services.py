@@ -78,6 +78,33 @@ def export_report(store: Any, session_id: int, pdf_path: Path, csv_path: Path | 
 ReportWriter = Callable[..., list[Path]]
 
 
+def report_page_images(store: Any, session_id: int, norm_set: str | None = None, dpi: int = 72) -> list[bytes]:
+    """The report's pages as PNG bytes, drawn by the same code as the PDF (for the preview).
+
+    Uses ``app.report.pdf.report_figures(data)`` when the report module offers it, else its page
+    builders; returns [] if neither exists (the preview then shows the HTML summary only).
+    """
+    import io
+
+    from app.report import pdf, report_data_from_store
+
+    data = report_data_from_store(store, session_id, norm_set=norm_set)
+    make = getattr(pdf, "report_figures", None)
+    if make is not None:
+        figures = list(make(data))
+    else:
+        builders = [getattr(pdf, name, None) for name in ("_page_results", "_page_time_and_trend")]
+        if not all(builders):
+            return []
+        figures = [b(data) for b in builders]
+    pages = []
+    for fig in figures:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+        pages.append(buf.getvalue())
+    return pages
+
+
 def open_store_or_none(data_dir: str | Path | None) -> Any | None:
     """The session store, or None (the window still measures; saving is then disabled)."""
     from app.store import open_store

@@ -105,6 +105,7 @@ def test_guided_test_to_the_end_saved_reopened_and_reported(window_factory, demo
     preview = window.report_preview(sid, [])
     html = preview.browser.toPlainText()
     assert controller.patient.pseudonym in html and f"{truth['extension']:.0f}°" in html
+    assert len(preview.page_labels) == 2 and preview.page_labels[0].pixmap().width() > 300  # the PDF's pages
 
     # Report: PDF + CSV through the report module.
     files = window.export_report(tmp_path / "report.pdf")
