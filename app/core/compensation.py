@@ -7,6 +7,8 @@ Public API
   each a sentence for a clinician.
 * ``CompensationConfig``: thresholds (frozen dataclass, all in degrees / seconds / 0..1).
 * ``trial_flags(samples, direction, peak_deg, config) -> tuple[str, ...]``.
+* ``sample_warnings(sample, config) -> tuple[str, ...]``: what is wrong right now (trunk turning
+  or leaning, head lost, low quality), for a live warning in the GUI while the patient moves.
 
 Why these rules: a patient who turns the trunk or leans the shoulders adds that motion to the
 head's angle relative to the camera, so the "neck" range is inflated; a head that leaves the frame
@@ -84,6 +86,19 @@ def trial_flags(
         if worst > config.off_plane_max_deg:
             flags.append(WRONG_PLANE)
     return tuple(flags)
+
+
+def sample_warnings(sample: PoseSample, config: CompensationConfig = CompensationConfig()) -> tuple[str, ...]:
+    warnings: list[str] = []
+    if sample.trunk_rotation_deg is not None and abs(sample.trunk_rotation_deg) > config.trunk_rotation_max_deg:
+        warnings.append(TRUNK_ROTATION)
+    if sample.trunk_lean_deg is not None and abs(sample.trunk_lean_deg) > config.trunk_lean_max_deg:
+        warnings.append(TRUNK_LEAN)
+    if not sample.detected:
+        warnings.append(HEAD_LOST)
+    elif sample.quality < config.min_quality:
+        warnings.append(LOW_QUALITY)
+    return tuple(warnings)
 
 
 def _end_range_samples(

@@ -18,6 +18,8 @@ Public API
 * ``ProtocolConfig`` (frozen): motions, trials, warmups, max_trials, free_mode, thresholds,
   ``compensation: CompensationConfig``.
 * ``Protocol(config)``:
+  - ``Protocol(config, previous_trials=store.trials(sid))`` resumes an interrupted session: the
+    guided test continues at the first motion that is not complete (after a new calibration)
   - ``calibration_done(time_s)`` -> events (guided mode waits for it; free mode starts at once)
   - ``feed(sample: PoseSample)`` -> list[ProtocolEvent] (call once per frame, in time order)
   - ``mark_trial(time_s)``: clinician's manual trial: first call starts one, second call ends it
@@ -32,7 +34,8 @@ Public API
   it to recompute results from stored trials).
 
 Events (``ProtocolEvent.kind``): calibrated, motion_start, trial_start, end_range, trial_end
-(warm-ups too: see ``trial``'s kind), repeat_needed, trial_discarded, motion_done, protocol_done.
+(warm-ups too: see ``trial``'s kind), flag (one per flag of the trial just ended), repeat_needed,
+trial_discarded, motion_done, protocol_done.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
-from app.core.compensation import NOT_REPEATABLE, NOT_RETURNED, CompensationConfig, trial_flags
+from app.core.compensation import FLAG_TEXT, NOT_REPEATABLE, NOT_RETURNED, CompensationConfig, trial_flags
 from app.core.rom import RomTracker, direction_value
 from app.core.types import PoseSample
 
@@ -59,6 +62,7 @@ REPEAT_NEEDED = "repeat_needed"
 TRIAL_DISCARDED = "trial_discarded"
 MOTION_DONE = "motion_done"
 PROTOCOL_DONE = "protocol_done"
+FLAG = "flag"  # one per flag of a finished trial; message = "<flag>: <sentence>"
 
 # Phases
 PHASE_CALIBRATION = "calibration"
@@ -231,10 +235,11 @@ class _Excursion:
 class Protocol:
     """State machine of the guided (or free) ROM test; see the module docstring."""
 
-    def __init__(self, config: ProtocolConfig | None = None) -> None:
+    def __init__(self, config: ProtocolConfig | None = None, previous_trials: Sequence[Trial] = ()) -> None:
+        """``previous_trials``: a resumed session's stored trials; the test goes on where it stopped."""
         self.config = config or ProtocolConfig()
         self.rom = RomTracker()
-        self.trials: list[Trial] = []
+        self.trials: list[Trial] = list(previous_trials)
         self.events: list[ProtocolEvent] = []
         self._motion_index = 0
         self._phase = PHASE_FREE if self.config.free_mode else PHASE_CALIBRATION
@@ -246,13 +251,21 @@ class Protocol:
         self._last_time = 0.0
         self._current_deg: float | None = None
         self._done_motions: set[str] = set()
+        if self.trials and not self.config.free_mode:
+            self._done_motions = {m for m in self.config.motions if self._result(m).complete}
+            remaining = [i for i, m in enumerate(self.config.motions) if m not in self._done_motions]
+            self._motion_index = remaining[0] if remaining else len(self.config.motions) - 1
 
     # ----- clinician / app actions -------------------------------------------------------------
     def calibration_done(self, time_s: float) -> list[ProtocolEvent]:
         out = [ProtocolEvent(CALIBRATED, time_s, message="neutral calibrated")]
         if self._phase == PHASE_CALIBRATION:
-            self._phase = PHASE_MOTION
-            out += self._start_motion(time_s)
+            if len(self._done_motions) == len(set(self.config.motions)):
+                self._phase = PHASE_DONE
+                out.append(ProtocolEvent(PROTOCOL_DONE, time_s, message="all motions measured"))
+            else:
+                self._phase = PHASE_MOTION
+                out += self._start_motion(time_s)
         return self._emit(out)
 
     def mark_trial(self, time_s: float) -> list[ProtocolEvent]:
@@ -513,6 +526,7 @@ class Protocol:
         trial = Trial(motion, kind, number, start, peak_s, end, peak, flags, manual=manual)
         self.trials.append(trial)
         out = [ProtocolEvent(TRIAL_END, end, motion, trial, peak, f"{kind} {number}: {peak:.1f}°")]
+        out += [ProtocolEvent(FLAG, end, motion, trial, peak, f"{f}: {FLAG_TEXT.get(f, f)}") for f in flags]
         if self.config.free_mode or kind == WARMUP:
             return out
         result = self._result(motion)

@@ -228,3 +228,39 @@ def test_repeatability_rule_numbers():
 def test_config_rejects_unknown_motion():
     with pytest.raises(ValueError):
         ProtocolConfig(motions=("nodding",))
+
+
+def test_flag_events_follow_the_trial_end():
+    samples = samples_from_angles(one_motion("flexion", [45.0]))
+    samples = [replace(s, trunk_lean_deg=12.0) for s in samples]
+    proto = Protocol(ProtocolConfig(motions=("flexion",), warmups=0, trials=1))
+    proto.calibration_done(0.0)
+    events = [e for s in samples for e in proto.feed(s)]
+    kinds = [e.kind for e in events]
+    i = kinds.index(TRIAL_END)
+    assert kinds[i + 1] == "flag" and events[i + 1].message.startswith("trunk_lean:")
+
+
+def test_live_warnings_for_one_sample():
+    s = samples_from_angles(rest(0.1))[0]
+    assert comp.sample_warnings(s) == ()
+    assert comp.sample_warnings(replace(s, trunk_rotation_deg=-11.0)) == (comp.TRUNK_ROTATION,)
+    assert comp.sample_warnings(replace(s, detected=False, yaw_deg=None)) == (comp.HEAD_LOST,)
+    assert comp.sample_warnings(replace(s, quality=0.1)) == (comp.LOW_QUALITY,)
+
+
+def test_resume_continues_at_the_first_incomplete_motion():
+    config = ProtocolConfig(motions=("rotation_left", "rotation_right", "flexion"), warmups=0, trials=3)
+    first = run(config, samples_from_angles(np.concatenate(
+        [one_motion("rotation_left", [70.0, 71.0, 72.0]), repetition("rotation_right", 60.0)])))  # fmt: skip
+    assert first.current_motion == "rotation_right"  # crashed here: one of three trials done
+    resumed = Protocol(config, previous_trials=first.trials)
+    assert resumed.phase == "calibration"  # a new neutral first
+    events = resumed.calibration_done(0.0)
+    assert events[-1].kind == "motion_start" and events[-1].motion == "rotation_right"
+    for s in samples_from_angles(one_motion("rotation_right", [61.0, 62.0])):
+        resumed.feed(s)
+    assert resumed.current_motion == "flexion"
+    right = next(r for r in resumed.results() if r.motion == "rotation_right")
+    assert right.recorded_deg == pytest.approx(62.0, abs=0.05) and len(right.valid_trials) == 3
+    assert next(r for r in resumed.results() if r.motion == "rotation_left").recorded_deg == pytest.approx(72.0, abs=0.05)

@@ -203,3 +203,13 @@ def test_import_failing_midway_rolls_back(tmp_path):
             import_patient(b, tmp_path / "broken.cervicam")
         assert b.list_patients() == [] and b.sessions() == []
         assert b.conn.execute("SELECT COUNT(*) FROM samples").fetchone()[0] == 0
+
+
+def test_full_disk_is_one_clear_error_and_nothing_half_written(tmp_path):
+    with open_store(tmp_path) as store:
+        p = store.create_patient()
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is now "full"
+        with pytest.raises(CervicamError, match="full"):
+            store.start_session(p.id, notes="x" * 200_000)
+        assert store.sessions() == []
