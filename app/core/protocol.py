@@ -468,6 +468,11 @@ class Protocol:
             direction_sign = 1 if raw > 0 else -1
             if sign is not None and direction_sign != sign:
                 return []  # guided mode: the other way along this axis is not this motion
+            if sign is None and any(other.active for a, other in self._axes.items() if a != axis):
+                # Free mode: one motion at a time. A rotation carries some lateral flexion with it;
+                # that coupling is the trial's wrong_plane flag, not a lateral-flexion trial.
+                ex.rearm = True
+                return []
             ex.active, ex.sign, ex.samples = True, direction_sign, [sample]
             ex.peak, ex.last_seen_s, ex.end_range_sent = abs(raw), sample.time_s, False
             ex.plateau_ref, ex.plateau_start = abs(raw), sample.time_s

@@ -264,3 +264,13 @@ def test_resume_continues_at_the_first_incomplete_motion():
     right = next(r for r in resumed.results() if r.motion == "rotation_right")
     assert right.recorded_deg == pytest.approx(62.0, abs=0.05) and len(right.valid_trials) == 3
     assert next(r for r in resumed.results() if r.motion == "rotation_left").recorded_deg == pytest.approx(72.0, abs=0.05)
+
+
+def test_free_mode_counts_a_coupled_motion_once():
+    angles = np.concatenate([rest(0.5), repetition("rotation_left", 70.0), repetition("lateral_flexion_left", 35.0)])
+    angles[: int(3.7 * 30), 2] += angles[: int(3.7 * 30), 0] * 0.3  # 21 degrees of roll during the rotation
+    proto = Protocol(ProtocolConfig(free_mode=True))
+    for s in samples_from_angles(angles):
+        proto.feed(s)
+    assert [(t.motion, round(t.max_deg)) for t in proto.trials] == [("rotation_left", 70), ("lateral_flexion_left", 35)]
+    assert comp.WRONG_PLANE in proto.trials[0].flags
