@@ -50,6 +50,8 @@ class OnnxEngine:
         self.info: ModelInfo = info_from_session(Path(model_path), self.session.session)
         self.crop_rule = self.info.crop_rule
         self._range = np.asarray(self.info.angle_range_deg, dtype=np.float64)
+        if self.info.precision == "fp16" and self.session.device == "cpu":
+            log.warning("%s is an fp16 model: on the CPU it runs slower than fp32; use the fp32 or int8 file", self.info.name)
         log.info(
             "onnx engine: %s (backbone %s, %s, input %d px, margin %.2f) on %s",
             self.info.name, self.info.describe("backbone"), self.info.precision,
