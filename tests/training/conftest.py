@@ -32,7 +32,7 @@ def prepared(synthetic_biwi, tmp_path_factory) -> Path:
     return out
 
 
-def tiny_config(data_dir: Path, epochs: int = 8, **train):
+def tiny_config(data_dir: Path, epochs: int = 10, **train):
     overrides = [
         f"data.dir={data_dir}", "data.num_workers=0", "data.augment=false",
         f"model.input_size={INPUT_SIZE}", "model.pretrained_cnn=false", "model.dropout=0.0",

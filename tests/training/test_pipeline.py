@@ -1,0 +1,111 @@
+"""preprocess -> train a few steps (loss falls) -> evaluate -> export -> onnxruntime equals torch."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from training import evaluate as ev
+from training.checkpoint import load_checkpoint, model_from_checkpoint
+from training.export_onnx import export_onnx, run_onnx, run_torch
+from training.train import train
+
+from .conftest import INPUT_SIZE, tiny_config
+
+
+def test_training_lowers_the_loss_and_writes_checkpoints(trained):
+    losses = [row["train_loss"] for row in trained.history]
+    assert len(losses) == 10
+    # From scratch on ~30 synthetic faces the loss (about the MAE in degrees) falls by a third;
+    # predicting the mean pose would leave it where it started (the poses are centred on 0).
+    assert np.mean(losses[-3:]) < 0.8 * losses[0], losses
+    rows = list(csv.DictReader(trained.best_path.with_name("train_log.csv").open()))
+    assert [float(r["train_loss"]) for r in rows] == pytest.approx(losses)
+    best = load_checkpoint(trained.best_path)  # weights_only=True inside
+    assert isinstance(best["config"], dict) and best["config"]["model"]["input_size"] == INPUT_SIZE
+    assert best["best_val_mae"] == pytest.approx(min(float(r["val_mae_mean"]) for r in rows))
+    assert trained.best_path.name == "cervical_headpose_cnn_best.pth"
+    torch.load(trained.last_path, weights_only=True)
+
+
+def test_resume_continues_from_the_last_epoch(prepared, trained, tmp_path):
+    import shutil
+
+    shutil.copy(trained.last_path, tmp_path / trained.last_path.name)
+    shutil.copy(trained.best_path.with_name("train_log.csv"), tmp_path / "train_log.csv")
+    result = train(tiny_config(prepared, epochs=11), prepared, tmp_path, resume=tmp_path / trained.last_path.name, show_progress=False)
+    assert [r["epoch"] for r in result.history] == list(range(1, 12))
+    rows = list(csv.DictReader((tmp_path / "train_log.csv").open()))
+    assert [int(r["epoch"]) for r in rows] == list(range(1, 12))
+
+
+def test_evaluate_matches_a_direct_computation(prepared, trained, tmp_path, capsys):
+    result = ev.evaluate_checkpoint(trained.best_path, prepared, "test")
+    model, cfg, _ = model_from_checkpoint(trained.best_path)
+    crops = np.load(prepared / "crops" / f"test_{INPUT_SIZE}.npy")
+    with np.load(prepared / "biwi_cnn_test.npz") as npz:
+        truth = npz["angles"]
+    pred = run_torch(model, crops)
+    assert result.mae["yaw"] == pytest.approx(np.abs(pred[:, 0] - truth[:, 0]).mean(), abs=1e-4)
+    assert result.mae["mean"] == pytest.approx(np.abs(pred - truth).mean(), abs=1e-4)
+    assert sum(n for _, n in result.by_yaw_bin.values()) == len(truth)
+    md = tmp_path / "table.md"
+    plot = tmp_path / "plot.png"
+    rc = ev.main(["--checkpoint", str(trained.best_path), str(trained.last_path), "--names", "best", "last",
+                  "--data", str(prepared), "--markdown", str(md), "--plot", str(plot)])
+    assert rc == 0
+    table = md.read_text().splitlines()
+    assert table[0].startswith("| model |") and table[2].startswith("| best |") and table[3].startswith("| last |")
+    assert f"{result.mae['mean']:.2f}" in table[2]
+    assert plot.stat().st_size > 1000
+    assert "abs yaw 0-30" in capsys.readouterr().out
+
+
+def test_export_follows_the_contract_and_matches_torch(prepared, trained, tmp_path):
+    import onnx
+    import onnxruntime as ort
+
+    out = export_onnx(trained.best_path, tmp_path / "pose.onnx", data_dir=prepared, int8=True)
+    proto = onnx.load(str(out))
+    meta = {p.key: p.value for p in proto.metadata_props}
+    for key in ("input_size", "crop_margin", "crop_square", "convention", "backbone", "training_data", "split",
+                "val_mae_yaw", "val_mae_pitch", "val_mae_roll", "test_mae_yaw", "git_commit", "date", "precision"):
+        assert meta.get(key), key
+    assert meta["input_size"] == str(INPUT_SIZE) and meta["crop_square"] == "true" and meta["precision"] == "fp32"
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    (inp,) = session.get_inputs()
+    assert inp.name == "image" and inp.type == "tensor(uint8)" and inp.shape[1:] == [INPUT_SIZE, INPUT_SIZE, 3]
+    assert isinstance(inp.shape[0], str)  # dynamic batch
+    outs = {o.name: o for o in session.get_outputs()}
+    assert outs["angles"].type == "tensor(float)" and outs["angles"].shape[1] == 3
+    assert set(outs) == {"angles", "face_landmarks", "pose_landmarks"}
+
+    model, _, _ = model_from_checkpoint(trained.best_path)
+    crops = np.load(prepared / "crops" / f"test_{INPUT_SIZE}.npy")
+    rng = np.random.default_rng(7)
+    images = np.concatenate([crops, rng.integers(0, 256, (5, INPUT_SIZE, INPUT_SIZE, 3), dtype=np.uint8)])
+    diff = np.abs(run_onnx(session, images) - run_torch(model, images)).max()
+    assert diff < 1e-3
+    assert run_onnx(session, images[:1]).shape == (1, 3)  # batch of one works too
+
+    card = json.loads((tmp_path / "pose.json").read_text())
+    assert card["input_size"] == str(INPUT_SIZE) and float(card["parity_max_abs_diff_deg"]) < 1e-3
+    assert "pose.onnx" in (tmp_path / "pose.md").read_text()
+    int8_card = json.loads((tmp_path / "pose.int8.json").read_text())
+    acc = int8_card["details"]["accuracy_vs_fp32"]
+    assert int8_card["precision"] == "int8" and acc["frames"] == len(crops)
+    assert float(int8_card["test_mae_change_vs_fp32"]) == pytest.approx(acc["int8"]["mean"] - acc["fp32"]["mean"], abs=1e-3)
+    int8_meta = {p.key: p.value for p in onnx.load(str(tmp_path / "pose.int8.onnx")).metadata_props}
+    assert int8_meta["precision"] == "int8" and int8_meta["crop_margin"] == meta["crop_margin"]
+
+
+def test_export_cli_rejects_bad_inputs(tmp_path, capsys):
+    from training.export_onnx import main
+
+    (tmp_path / "bad.pth").write_bytes(b"not a checkpoint")
+    assert main(["--checkpoint", str(tmp_path / "bad.pth"), "--out", str(tmp_path / "x.onnx")]) == 2
+    assert "not a readable cervicam checkpoint" in capsys.readouterr().err
