@@ -101,3 +101,14 @@ def test_offline_protocol_flags_dropouts_and_empty_input(demo_truth):
     assert "head_lost" in rl.flags and rl.recorded_deg == pytest.approx(72.0, abs=0.5)
     empty = run_offline_protocol([])
     assert all(r.recorded_deg is None for r in empty.results)
+
+
+def test_session_without_samples_still_reports(tmp_path):
+    with open_store(tmp_path) as store:
+        p = store.create_patient()
+        s = store.start_session(p.id)
+        data = report_data_from_store(store, s.id)
+    assert all(r.recorded_deg is None for r in data.results)
+    assert write_pdf(data, tmp_path / "e.pdf") == 3
+    assert write_trials_csv(data, tmp_path / "e.csv") == 0
+    assert (tmp_path / "e.csv").read_text().splitlines()[0].startswith("session_id,patient,motion")
