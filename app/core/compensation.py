@@ -53,6 +53,7 @@ class CompensationConfig:
     trunk_lean_max_deg: float = 10.0
     off_plane_max_deg: float = 15.0
     min_quality: float = 0.5
+    trunk_min_s: float = 0.2  # a trunk angle must stay beyond its limit this long (one bad frame is not a turn)
     head_lost_min_s: float = 0.1  # shorter gaps are a dropped frame, not a lost head
     end_range_fraction: float = 0.9  # samples at >= this fraction of the peak are "end range"
 
@@ -65,12 +66,9 @@ def trial_flags(
 ) -> tuple[str, ...]:
     """Flags for one trial's samples (every sample from its start to its end, detected or not)."""
     flags: list[str] = []
-    if any(
-        s.trunk_rotation_deg is not None and abs(s.trunk_rotation_deg) > config.trunk_rotation_max_deg
-        for s in samples
-    ):
+    if _sustained_s(samples, "trunk_rotation_deg", config.trunk_rotation_max_deg) >= config.trunk_min_s:
         flags.append(TRUNK_ROTATION)
-    if any(s.trunk_lean_deg is not None and abs(s.trunk_lean_deg) > config.trunk_lean_max_deg for s in samples):
+    if _sustained_s(samples, "trunk_lean_deg", config.trunk_lean_max_deg) >= config.trunk_min_s:
         flags.append(TRUNK_LEAN)
     if _longest_gap_s(samples) >= config.head_lost_min_s:
         flags.append(HEAD_LOST)
@@ -112,6 +110,21 @@ def _end_range_samples(
         if value is not None and value >= fraction * peak_deg:
             out.append(s)
     return out
+
+
+def _sustained_s(samples: Sequence[PoseSample], field: str, limit: float) -> float:
+    """Longest time a field stays beyond +-limit (from the first frame beyond to the last)."""
+    longest = 0.0
+    start: float | None = None
+    for s in samples:
+        value = getattr(s, field)
+        if value is not None and abs(value) > limit:
+            if start is None:
+                start = s.time_s
+            longest = max(longest, s.time_s - start + 1e-9)
+        elif value is not None:
+            start = None  # back within limits; an unseen trunk (None) does not break a run
+    return longest
 
 
 def _longest_gap_s(samples: Sequence[PoseSample]) -> float:

@@ -274,3 +274,16 @@ def test_free_mode_counts_a_coupled_motion_once():
         proto.feed(s)
     assert [(t.motion, round(t.max_deg)) for t in proto.trials] == [("rotation_left", 70), ("lateral_flexion_left", 35)]
     assert comp.WRONG_PLANE in proto.trials[0].flags
+
+
+def test_one_frame_of_trunk_noise_is_not_compensation():
+    samples = samples_from_angles(one_motion("rotation_left", [70.0]))
+    i = next(i for i, s in enumerate(samples) if (s.yaw_deg or 0) > 69.9)
+    spiked = list(samples)
+    spiked[i] = replace(spiked[i], trunk_rotation_deg=25.0)
+    spiked[i + 1] = replace(spiked[i + 1], trunk_rotation_deg=25.0)  # 2 frames = 0.033 s
+    proto = run(ProtocolConfig(motions=("rotation_left",), warmups=0, trials=1), spiked)
+    assert comp.TRUNK_ROTATION not in proto.trials[0].flags
+    held = [replace(s, trunk_rotation_deg=25.0) if i <= k < i + 9 else s for k, s in enumerate(samples)]  # 0.27 s
+    proto = run(ProtocolConfig(motions=("rotation_left",), warmups=0, trials=1), held)
+    assert comp.TRUNK_ROTATION in proto.trials[0].flags
