@@ -128,8 +128,8 @@ class LiveController(QObject):
     # ----- calibration and test ----------------------------------------------------------------
     def calibrate(self) -> None:
         duration = self.calibration_s
+        # The calibration panel shows the hold (countdown) from the pipeline's own progress.
         self.processing.submit(lambda p: p.start_calibration(duration_s=duration))
-        self.message.emit("Calibrating neutral: hold still")
 
     def start_test(self, trials: int, warmups: int) -> None:
         config = ProtocolConfig(trials=trials, warmups=warmups, max_trials=max(6, trials))

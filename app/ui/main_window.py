@@ -79,6 +79,9 @@ class MainWindow(QMainWindow):
         left.addWidget(self.plots)
         left.setStretchFactor(0, 3)
         left.setStretchFactor(1, 2)
+        # Inside tabs the tab names the panel: no second title.
+        self.protocol.setTitle("")
+        self.patient.setTitle("")
         self.tabs = QTabWidget()
         self.tabs.addTab(self.protocol, "Guided test")
         self.tabs.addTab(self.patient, "Patient && session")

@@ -60,8 +60,9 @@ class PlotsPanel(QWidget):
                 angle=0,
                 movable=False,
                 pen=pg.mkPen(AXIS_COLORS[axis], width=1.5, style=Qt.PenStyle.DashDotLine),
-                label=f"{'+' if sign > 0 else '−'}{{value:.0f}}°",
-                labelOpts={"position": 0.03, "color": AXIS_COLORS[axis], "movable": False},
+                label="max {value:+.0f}°",
+                # Positive-direction labels at the left end, negative at the right: never overlap.
+                labelOpts={"position": 0.04 if sign > 0 else 0.96, "color": AXIS_COLORS[axis], "movable": False},
             )
             peak.setVisible(False)
             self.plots[axis].addItem(norm, ignoreBounds=True)
@@ -82,10 +83,11 @@ class PlotsPanel(QWidget):
             lo = min(-90.0, -abs(value) - 10)
             self.plots[axis].setYRange(lo, -lo, padding=0)
 
-    def set_maxima(self, maxima: Mapping[str, float | None]) -> None:
+    def set_maxima(self, maxima: Mapping[str, float | None], min_deg: float = 5.0) -> None:
+        """Mark each direction's maximum; tiny ones (noise around neutral) would only clutter."""
         for direction, value in maxima.items():
             line = self.max_lines[direction]
-            if value is None:
+            if value is None or value < min_deg:
                 line.setVisible(False)
             else:
                 _, sign = DIRECTIONS[direction]

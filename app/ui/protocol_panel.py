@@ -27,6 +27,18 @@ from app.ui.motion_figure import MotionFigure
 from app.ui.theme import OK_COLOR, WARN_COLOR
 
 
+# Few words per flag for the table; the full sentence (FLAG_TEXT) is the cell's tooltip.
+SHORT_FLAGS = {
+    "trunk_rotation": "trunk rotated",
+    "trunk_lean": "trunk leaned",
+    "head_lost": "head lost",
+    "low_quality_end_range": "low quality",
+    "wrong_plane": "off plane",
+    "not_repeatable": "not repeatable",
+    "not_returned": "not returned",
+}
+
+
 class ProtocolPanel(QGroupBox):
     start_requested = Signal()  # space when idle
     next_requested = Signal()  # space during the test: skip to the next motion
@@ -72,6 +84,8 @@ class ProtocolPanel(QGroupBox):
         self.results.horizontalHeader().setStretchLastSection(True)
         self.results.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.results.setWordWrap(False)
+        self.results.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.running = False
 
         text = QVBoxLayout()
@@ -93,6 +107,7 @@ class ProtocolPanel(QGroupBox):
         layout.addWidget(self.results, 1)
         self.redo_button.setEnabled(False)
         self.finish_button.setEnabled(False)
+        self.live.setVisible(False)
         # The figure swings toward end range and back, a cue visible from the patient's chair.
         self._tick = 0
         self._anim = QTimer(self)
@@ -131,7 +146,9 @@ class ProtocolPanel(QGroupBox):
             self.motion.setText({"calibration": "Neutral calibration", "done": "Test complete", "free": "Free mode"}.get(state.phase, state.phase))
             self.figure.set_motion(None)
             self.count.setText("")
-        self.prompt.setText(state.prompt)
+        done = state.phase == "done"
+        self.prompt.setText("All motions measured: save the session and export the report (Patient & session tab)." if done else state.prompt)
+        self.live.setVisible(state.motion is not None)
         value = max(0.0, state.current_deg or 0.0)
         self.live.setRange(0, int(max(norm or 90.0, value) + 10))
         self.live.setValue(int(round(value)))
@@ -161,7 +178,7 @@ class ProtocolPanel(QGroupBox):
             else:
                 norm = norm_set.norm_for(r.motion)
                 recorded = f"{r.recorded_deg:.0f}° ({100 * r.recorded_deg / norm:.0f}% of {norm:.0f}°)"
-            cells = [DIRECTION_LABELS[r.motion], trials or "–", recorded, ", ".join(r.flags)]
+            cells = [DIRECTION_LABELS[r.motion], trials or "–", recorded, ", ".join(SHORT_FLAGS.get(f, f) for f in r.flags)]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 3 and r.flags:

@@ -28,6 +28,10 @@ class StatusBar(QStatusBar):
 
     def set_stats(self, stats: RateStats) -> None:
         self.last_stats = stats
-        self.rate.setText(f"{stats.fps:4.1f} fps")
-        self.latency.setText(f"latency {stats.latency_ms:3.0f} ms (p95 {stats.latency_p95_ms:3.0f})")
+        if stats.fps <= 0.0:  # nothing processed lately (paused, ended, no camera): no stale figures
+            self.rate.setText("– fps")
+            self.latency.setText("latency –")
+        else:
+            self.rate.setText(f"{stats.fps:4.1f} fps")
+            self.latency.setText(f"latency {stats.latency_ms:3.0f} ms (p95 {stats.latency_p95_ms:3.0f})")
         self.dropped.setText(f"dropped {stats.dropped}")

@@ -1,0 +1,224 @@
+"""Screenshots of the real window on the dev video: live, guided test mid-trial, results, report, no camera.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+        [--size 1366x768] [--engine landmarks]
+
+The real measuring pipeline runs on assets/demo_clinic.mp4 (played as a camera that waits for the
+pipeline, so the pictures are of chosen frames); the window is grabbed at those frames. A
+temporary session store is used, so nothing lands in the user's data folder. Also prints the
+status bar's frames/s and latency of a real-time pass (the figures a user sees).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import app.ui  # noqa: E402,F401  (cv2/Qt reconciliation first)
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.ui.controller import LiveController  # noqa: E402
+from app.ui.main_window import MainWindow  # noqa: E402
+from app.ui.services import DEMO_VIDEO, build_pipeline  # noqa: E402
+from app.ui.settings import AppSettings  # noqa: E402
+from app.ui.workers import ENDED, SourceSpec  # noqa: E402
+
+log = logging.getLogger("screenshots")
+
+
+class GatedPipeline:
+    """Wraps the real pipeline and pauses after chosen frames until the picture is taken."""
+
+    def __init__(self, inner, stops: set[int]) -> None:
+        self.inner = inner
+        self.stops = stops
+        self.reached = threading.Event()
+        self.resume = threading.Event()
+        self.stopped_at: int | None = None
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def process(self, frame):
+        result = self.inner.process(frame)
+        if frame.index in self.stops:
+            self.stopped_at = frame.index
+            self.resume.clear()
+            self.reached.set()
+            self.resume.wait()
+        return result
+
+    def release(self) -> None:
+        self.reached.clear()
+        self.resume.set()
+
+
+def pump(seconds: float) -> None:
+    app = QApplication.instance()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def wait_until(predicate, timeout_s: float) -> bool:
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        QApplication.instance().processEvents()
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return predicate()
+
+
+def grab(widget, path: Path) -> None:
+    widget.grab().save(str(path))
+    log.warning("wrote %s", path)
+
+
+def make_window(pipeline, spec, store, size, settings: AppSettings, engine):
+    controller = LiveController(pipeline, spec, store=store, engine=engine, calibration_s=settings.calibration_s)
+    window = MainWindow(controller, settings, demo_video=DEMO_VIDEO)
+    window.resize(*size)
+    window.show()
+    return controller, window
+
+
+def at_frame(controller, window, gate: GatedPipeline, index: int) -> None:
+    """Wait until the pipeline paused at ``index`` and the window shows that frame."""
+    assert wait_until(lambda: gate.reached.is_set() and gate.stopped_at == index, 180), f"never reached frame {index}"
+    wait_until(lambda: controller.latest_frame is not None and controller.latest_frame.index == index, 10)
+    pump(0.15)
+    window.refresh()
+    pump(0.05)
+
+
+def guided_run(out: Path, size, engine_name: str, store) -> None:
+    """Guided test: mid-trial (rotation right at end range), results at the end, report preview."""
+    inner, engine = build_pipeline(engine_name, calibration_s=1.5)
+    mid_trial, end = 290, 959  # rotation right holds its end range around frames 270-300
+    gate = GatedPipeline(inner, {mid_trial, end})
+    settings = AppSettings(trials=1, warmups=0, calibration_s=1.5, mirror=True)
+    controller, window = make_window(gate, SourceSpec(video=DEMO_VIDEO, realtime=False, lossless=True), store, size, settings, engine)
+    window.patient.notes.setPlainText("Neck pain after a fall two weeks ago; dev video demo")
+    window.start_test()
+    controller.start()
+    at_frame(controller, window, gate, mid_trial)
+    grab(window, out / "guided_test_mid_trial.png")
+    gate.release()
+    at_frame(controller, window, gate, end)
+    gate.release()
+    wait_until(lambda: controller.capture_state == ENDED, 30)
+    pump(2.5)  # past the rate meter's window: the pause for the pictures is not a latency
+    window.refresh()
+    grab(window, out / "results.png")
+    window.patient.pain["rotation_right"].setValue(3)
+    window.patient.pain["flexion"].setValue(2)
+    sid = window.save_session()
+    report = Path(tempfile.mkdtemp()) / f"cervicam_session_{sid}.pdf"
+    window.export_report(report)
+    preview = window.preview
+    preview.resize(760, min(size[1], 900))
+    pump(0.3)
+    grab(preview, out / "report_preview.png")
+    preview.close()
+    window.close()
+
+
+def no_camera(out: Path, size, store) -> None:
+    class NoCam:
+        def isOpened(self) -> bool:  # noqa: N802
+            return False
+
+        def release(self) -> None:
+            pass
+
+    inner, engine = build_pipeline("landmarks")
+    controller = LiveController(inner, SourceSpec(camera=0), store=store, engine=engine, capture_factory=lambda s: NoCam(), retry_s=0.2)
+    window = MainWindow(controller, AppSettings(), demo_video=DEMO_VIDEO)
+    window.resize(*size)
+    window.show()
+    controller.start()
+    wait_until(lambda: window.banner.kind == "no_camera", 10)
+    pump(0.2)
+    grab(window, out / "no_camera.png")
+    window.close()
+
+
+def realtime_run(out: Path | None, size, engine_name: str) -> dict[str, float]:
+    """Play the dev video at 30 fps like a camera (free measuring, landmarks shown).
+
+    Grabs live.png near rotation left's end range with the status bar as it is at that moment,
+    and returns the status bar's figures sampled every 0.5 s over the whole video.
+    """
+    pipeline, engine = build_pipeline(engine_name, calibration_s=1.5)
+    controller = LiveController(pipeline, SourceSpec(video=DEMO_VIDEO, realtime=True), engine=engine, calibration_s=1.5)
+    window = MainWindow(controller, AppSettings(calibration_s=1.5, show_landmarks=True), demo_video=DEMO_VIDEO)
+    window.resize(*size)
+    window.show()
+    controller.calibrate()
+    controller.start()
+    samples = []
+    t0 = time.monotonic()
+    grabbed = out is None
+    while controller.capture_state != ENDED and time.monotonic() - t0 < 120:
+        pump(0.1)
+        if len(samples) < (time.monotonic() - t0) / 0.5:
+            samples.append(controller.stats())
+        frame = controller.latest_frame
+        if not grabbed and frame is not None and frame.index >= 140:
+            window.status.set_stats(controller.stats())
+            grab(window, out / "live.png")
+            grabbed = True
+    pump(0.3)
+    steady = samples[4:-1] or samples
+    figures = {
+        "processed": controller.session.results_seen,
+        "read": controller.capture.frames_read if controller.capture else 0,
+        "dropped": controller.slot.dropped_count,
+        "fps_median": statistics.median(s.fps for s in steady),
+        "latency_median_ms": statistics.median(s.latency_ms for s in steady),
+        "latency_p95_max_ms": max(s.latency_p95_ms for s in steady),
+    }
+    window.close()
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--size", default="1366x768", help="window size WxH (the smallest screen the GUI targets)")
+    parser.add_argument("--engine", default="landmarks")
+    parser.add_argument("--no-timing", action="store_true", help="skip the real-time pass (live.png, fps/latency)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    size = tuple(int(v) for v in args.size.lower().split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from app.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(tmp)
+        guided_run(args.out, size, args.engine, store)
+        no_camera(args.out, size, store)
+        store.close()
+    if not args.no_timing:
+        figures = realtime_run(args.out, size, args.engine)
+        print("real-time pass on the dev video:", ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()))
+    del app
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
