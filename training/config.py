@@ -58,6 +58,7 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda
     amp: bool = True  # mixed precision, CUDA only
     max_steps_per_epoch: int = 0  # 0 = whole epoch; > 0 for smoke runs and tests
+    checkpoint_every: int = 1  # epochs between 'last' checkpoints (the final epoch is always saved)
     log_every: int = 50
 
 
@@ -131,7 +132,7 @@ def validate(cfg: RunConfig) -> RunConfig:
         raise InputError(f"train.device must be auto, cpu or cuda, not {t.device!r}")
     if t.loss not in ("smooth_l1", "l1", "mse"):
         raise InputError(f"train.loss must be smooth_l1, l1 or mse, not {t.loss!r}")
-    for key, value in (("train.epochs", t.epochs), ("train.batch_size", t.batch_size)):
+    for key, value in (("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.checkpoint_every", t.checkpoint_every)):
         if value < 1:
             raise InputError(f"{key} must be at least 1, not {value}")
     if t.lr <= 0:

@@ -189,6 +189,8 @@ def train(
     start_epoch, best, history = 0, math.inf, []
     if resume is not None:
         ckpt = load_checkpoint(resume)
+        if "optimizer_state" not in ckpt:
+            raise InputError(f"{resume} holds no optimiser state; resume from {LAST_NAME}, not {BEST_NAME}")
         model.load_state_dict(ckpt["model_state"])
         optimizer.load_state_dict(ckpt["optimizer_state"])
         scheduler.load_state_dict(ckpt["scheduler_state"])
@@ -264,9 +266,6 @@ def train(
         best = min(best, val["mean"])
         payload = {
             "model_state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            "optimizer_state": optimizer.state_dict(),
-            "scheduler_state": scheduler.state_dict(),
-            "scaler_state": scaler.state_dict(),
             "epoch": epoch,
             "best_val_mae": best,
             "val_mae": val,
@@ -278,9 +277,16 @@ def train(
             "weights_source": weights_source,
             "train_frames": len(train_set),
         }
-        save_checkpoint(last_path, payload)
-        if improved:
+        if improved:  # the best checkpoint is for evaluation and export: weights, config, metrics
             save_checkpoint(best_path, payload)
+        if (epoch + 1) % cfg.train.checkpoint_every == 0 or epoch + 1 == cfg.train.epochs:
+            # The last checkpoint also carries the optimiser state (3x the weights) for --resume.
+            resume_state = {
+                "optimizer_state": optimizer.state_dict(),
+                "scheduler_state": scheduler.state_dict(),
+                "scaler_state": scaler.state_dict(),
+            }
+            save_checkpoint(last_path, {**payload, **resume_state})
         log.info("epoch %d: loss %.4f, val MAE %.3f (best %.3f)", epoch + 1, row["train_loss"], val["mean"], best)
         if show_progress:
             print(f"epoch {epoch + 1}: train loss {row['train_loss']:.4f} | val MAE yaw {val['yaw']:.2f} "
