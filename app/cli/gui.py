@@ -14,6 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None, help="inference device for onnx")
     parser.add_argument("--data-dir", type=Path, default=None, help="folder for the session database and reports")
     parser.add_argument("--loop", action="store_true", help="loop the --video file (demo)")
+    parser.add_argument("--exit-after", type=float, default=None, metavar="SECONDS", help="close the window after SECONDS (smoke tests)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -57,7 +57,12 @@ def run_gui(args: argparse.Namespace) -> int:
     )  # fmt: skip
     window = MainWindow(controller, settings, qsettings, demo_video=DEMO_VIDEO if DEMO_VIDEO.is_file() else None)
     window.show()
+    window.recover_interrupted()
     controller.start()
+    if getattr(args, "exit_after", None):
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(args.exit_after * 1000), window.close)
     code = app.exec()
     if store is not None:
         store.close()

@@ -158,6 +158,15 @@ class LiveController(QObject):
         self.session.reset_maxima()
 
     # ----- patient, session, report --------------------------------------------------------------
+    def recover_interrupted(self) -> list[int]:
+        """Sessions a crash left 'recording': their samples are kept, they are closed as interrupted."""
+        if self.store is None:
+            return []
+        ids = [s.id for s in self.store.interrupted_sessions()]
+        for sid in ids:
+            self.store.close_session(sid, status="interrupted")
+        return ids
+
     def patients(self) -> list[str]:
         return [p.pseudonym for p in self.store.list_patients()] if self.store is not None else []
 

@@ -174,6 +174,13 @@ class MainWindow(QMainWindow):
             self.status.set_stats(c.stats())
 
     # ----- actions -------------------------------------------------------------------------------
+    def recover_interrupted(self) -> None:
+        ids = self.controller.recover_interrupted()
+        if ids:
+            text = f"{len(ids)} session(s) interrupted by a crash were kept (samples up to the crash): " + ", ".join(map(str, ids))
+            self.status.showMessage(text, 15000)
+            log.warning(text)
+
     def start_test(self) -> None:
         self.controller.start_test(self.protocol.trials.value(), self.protocol.warmups.value())
         self.tabs.setCurrentWidget(self.protocol)

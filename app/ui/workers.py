@@ -59,7 +59,14 @@ def open_capture(spec: SourceSpec) -> Any:
     if spec.is_file:
         cap = cv2.VideoCapture(str(spec.video))
     else:
-        cap = cv2.VideoCapture(int(spec.camera or 0))
+        # A missing camera makes OpenCV log errors on every retry (once a second): keep them out
+        # of the console; "no camera" is shown in the window instead.
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        try:
+            cap = cv2.VideoCapture(int(spec.camera or 0))
+        finally:
+            cv2.utils.logging.setLogLevel(level)
         if spec.width and spec.height:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, spec.width)
             cap.set(cv2.CAP_PROP_FRAME_HEIGHT, spec.height)

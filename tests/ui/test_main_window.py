@@ -186,3 +186,12 @@ def test_settings_persist(qsettings, tmp_path):
     s.save(qsettings)
     loaded = AppSettings.load(qsettings)
     assert (loaded.engine, loaded.model, loaded.camera, loaded.mirror, loaded.trials, loaded.calibration_s) == ("onnx", "/m/x.onnx", 2, False, 4, 3.0)
+
+
+def test_sessions_left_recording_by_a_crash_are_kept_as_interrupted(window_factory, demo_truth, store):
+    patient = store.create_patient()
+    crashed = store.start_session(patient.id, engine="landmarks")
+    controller, window = window_factory(TruthPipeline(demo_truth), SourceSpec(camera=0), store=store, capture_factory=NoCamera())
+    window.recover_interrupted()
+    assert store.get_session(crashed.id).status == "interrupted"
+    assert str(crashed.id) in window.status.currentMessage()
