@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.core.angles import DIRECTIONS
@@ -25,6 +25,7 @@ class PlotsPanel(QWidget):
         background, foreground = plot_colors()
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(background)
+        self._foreground = foreground
         self.plots: dict[str, pg.PlotItem] = {}
         self.raw_curves: dict[str, pg.PlotDataItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
@@ -73,6 +74,17 @@ class PlotsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)
         self.samples_plotted = 0
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        # The system switched light/dark while the window is open: follow it.
+        if event.type() == QEvent.Type.PaletteChange:
+            background, foreground = plot_colors()
+            self.graphics.setBackground(background)
+            for axis, plot in self.plots.items():
+                plot.setTitle(AXIS_NAMES[axis], color=foreground, size="9pt")
+                for side in ("left", "bottom"):
+                    plot.getAxis(side).setTextPen(foreground)
+        super().changeEvent(event)
 
     def set_norms(self, norms: Mapping[str, float]) -> None:
         """Reference lines at the normal end range (the sign of each direction on its axis)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.angles import HeadAngles, describe
@@ -105,17 +105,28 @@ class AngleReadout(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.labels: dict[str, QLabel] = {}
+        self._base_pt = self.font().pointSizeF()
         for axis in ("yaw_deg", "pitch_deg", "roll_deg"):
             label = QLabel("–")
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            font = label.font()
-            font.setPointSizeF(font.pointSizeF() * 1.7)
-            font.setBold(True)
-            label.setFont(font)
+            label.setMinimumWidth(1)  # the font shrinks to fit instead of the words being cut
             label.setStyleSheet(f"color: {AXIS_COLORS[axis]};")
             label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             layout.addWidget(label)
             self.labels[axis] = label
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        # As big as the widest words fit in a third of the width, up to 1.8x the UI font: read
+        # from the patient's chair, never clipped on a 1366-px laptop.
+        font = QFont(self.font())
+        font.setBold(True)
+        font.setPointSizeF(self._base_pt)
+        widest = QFontMetrics(font).horizontalAdvance("lateral flexion right 88°")
+        room = max(1.0, self.width() / 3.0 - 12.0)
+        font.setPointSizeF(max(self._base_pt * 0.8, min(self._base_pt * 1.8, self._base_pt * room / widest)))
+        for label in self.labels.values():
+            label.setFont(font)
+        super().resizeEvent(event)
 
     def show_angles(self, angles: HeadAngles | None) -> None:
         words = describe(angles) if angles is not None else ["no head"] * 3

@@ -195,3 +195,43 @@ def test_sessions_left_recording_by_a_crash_are_kept_as_interrupted(window_facto
     window.recover_interrupted()
     assert store.get_session(crashed.id).status == "interrupted"
     assert str(crashed.id) in window.status.currentMessage()
+
+
+def test_mirror_flips_the_picture_not_the_angles(window_factory, demo_video, demo_truth):
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    controller, window = window_factory(TruthPipeline(demo_truth), offline_spec(demo_video))
+    window.video.mirror.setChecked(False)
+    controller.calibrate()
+    controller.start()
+    assert wait_for(lambda: controller.session.results_seen > 120, 20)
+    controller.capture.stop()
+    wait_for(lambda: False, 0.2)
+    window.refresh()
+
+    def shot() -> tuple[np.ndarray, str]:
+        img = window.video.view.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+        arr = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3]
+        return arr.reshape(img.height(), img.width(), 3).astype(int), window.video.readout.labels["yaw_deg"].text()
+
+    plain, words = shot()
+    window.video.mirror.setChecked(True)
+    mirrored, mirrored_words = shot()
+    assert words == mirrored_words and words.startswith("rotation left")
+    assert np.abs(mirrored[:, ::-1] - plain).mean() < 3.0  # the same picture, flipped
+    assert np.abs(mirrored - plain).mean() > 3.0
+
+
+def test_previous_sessions_dialog_lists_recorded_values(qtbot, store):
+    from app.ui.dialogs import SessionsDialog
+
+    patient = store.create_patient()
+    s1 = store.start_session(patient.id)
+    store.close_session(s1.id)
+    s2 = store.start_session(patient.id)
+    store.close_session(s2.id)
+    dialog = SessionsDialog(patient.pseudonym, store.sessions(patient.id), {s1.id: {"flexion": 41.0}, s2.id: {}})
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 2 and dialog.table.item(0, 5).text() == "41°"
+    assert dialog.selected_session() == s2.id  # the latest is preselected
