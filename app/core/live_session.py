@@ -92,9 +92,24 @@ class LiveSession:
 
     # ----- guided test -----------------------------------------------------------------------
     def start_protocol(self, config: ProtocolConfig) -> None:
-        """A new guided test; it starts with a neutral calibration the caller must trigger."""
+        """A new guided test; it starts with a neutral calibration the caller must trigger.
+
+        A session being recorded carries on with the new protocol (its stored protocol options
+        are updated), unless measured trials would be lost: then that session is saved first
+        and the caller starts a new one.
+        """
+        if self.recording is not None and self.protocol is not None and self.protocol.trials:
+            self.stop_recording()
         self.protocol = Protocol(config)
         self._protocol_waits_for_neutral = not config.free_mode
+        if self.recording is not None:
+            self.recording.store.update_session(self.recording.session_id, protocol=asdict(config))
+
+    @property
+    def guided(self) -> bool:
+        """A guided test is in progress (not free mode, not finished)."""
+        p = self.protocol
+        return p is not None and not p.config.free_mode and p.phase != "done"
 
     def protocol_action(self, name: str) -> list[ProtocolEvent]:
         """``redo_trial``, ``skip_motion``, ``mark_trial`` or ``finish`` at the current time."""
@@ -107,7 +122,11 @@ class LiveSession:
         """Open a session for ``patient`` in ``store`` and write every counted sample to it."""
         if self.recording is not None:
             self.stop_recording()
-        protocol = asdict(self.protocol.config) if self.protocol is not None else {}
+        if self.protocol is None or self.protocol.phase == "done":
+            # Without a guided test, free mode turns every excursion into a stored trial, so a
+            # free measurement is saved with its per-direction values too.
+            self.protocol = Protocol(ProtocolConfig(free_mode=True))
+        protocol = asdict(self.protocol.config)
         session = store.start_session(patient.id, norm_set=self.norm_set.key, protocol=protocol, **session_fields)
         self.recording = Recording(store, session.id, store.open_writer(session.id), patient.pseudonym)
         log.info("recording session %s for %s", session.id, patient.pseudonym)

@@ -42,4 +42,5 @@ class CalibrationPanel(QGroupBox):
                 self.state.setText(f"<b style='color:{OK_COLOR}'>Calibrated</b>: angles are relative to this neutral")
                 self.button.setText("Recalibrate  [C]")
             else:
+                self.state.setText("Not calibrated: look straight at the camera, then press Calibrate (C)")
                 self.button.setText("Calibrate neutral  [C]")

@@ -136,8 +136,9 @@ class LiveController(QObject):
         self.session.start_protocol(config)
         if self.store is not None:
             if self.patient is None:
-                self.new_patient()
-            self._start_recording()
+                self._create_patient()
+            if self.session.recording is None:
+                self._start_recording()
         self.calibrate()  # the guided test begins with the neutral hold
         self.protocol_changed.emit()
 
@@ -151,8 +152,7 @@ class LiveController(QObject):
 
     @property
     def test_running(self) -> bool:
-        p = self.session.protocol
-        return p is not None and p.phase != "done"
+        return self.session.guided
 
     def reset_maxima(self) -> None:
         self.session.reset_maxima()
@@ -170,22 +170,31 @@ class LiveController(QObject):
     def patients(self) -> list[str]:
         return [p.pseudonym for p in self.store.list_patients()] if self.store is not None else []
 
-    def new_patient(self) -> str | None:
-        if self.store is None:
-            return None
+    def _create_patient(self) -> None:
         self.patient = self.store.create_patient()
         self.session_changed.emit()
-        return self.patient.pseudonym
+
+    def new_patient(self) -> str | None:
+        """A new pseudonymous patient, measured from now on (see :meth:`select_patient`)."""
+        if self.store is None:
+            return None
+        pseudonym = self.store.create_patient().pseudonym
+        self.select_patient(pseudonym)
+        return pseudonym
 
     def select_patient(self, pseudonym: str) -> None:
+        """Measure ``pseudonym`` from now on: the previous session is saved, a new one recorded."""
         if self.store is None or (self.patient is not None and self.patient.pseudonym == pseudonym):
             return
         if self.session.recording is not None:
             self.save_session()
         self.patient = self.store.get_patient(pseudonym)
-        # A new patient means a new neutral and new maxima.
+        # Another person: another neutral and new maxima.
         self.session.reset_maxima()
+        self.session.protocol = None
         self.processing.submit(lambda p: p.reset())
+        self._start_recording()
+        self.protocol_changed.emit()
         self.session_changed.emit()
 
     def _start_recording(self) -> None:
@@ -205,7 +214,7 @@ class LiveController(QObject):
             return None
         if self.session.recording is None:
             if self.patient is None:
-                self.new_patient()
+                self._create_patient()
             self._start_recording()
         sid = self.session.stop_recording(notes=notes, pain=pain)
         self.session_changed.emit()

@@ -9,7 +9,6 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from app.core.protocol import PHASE_DONE
 from app.ui import workers
 from app.ui.banner import Banner
 from app.ui.calibration_panel import CalibrationPanel
@@ -192,7 +191,7 @@ class MainWindow(QMainWindow):
         if self.controller.store is None:
             self.status.showMessage("No session store: patients cannot be saved", 5000)
             return
-        self.controller.select_patient(self.controller.new_patient() or "")
+        self.controller.new_patient()
 
     def save_session(self) -> int | None:
         sid = self.controller.save_session(self.patient.notes.toPlainText(), self.patient.pain_scores())
@@ -281,8 +280,7 @@ class MainWindow(QMainWindow):
 
     def _on_protocol_changed(self) -> None:
         proto = self.controller.session.protocol
-        running = proto is not None and proto.phase != PHASE_DONE
-        self.protocol.set_running(running)
+        self.protocol.set_running(self.controller.test_running)
         if proto is not None:
             self.protocol.show_state(proto.state, None)
             self.protocol.show_results(proto.results(), self.controller.session.norm_set)
