@@ -350,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"train: {exc}", file=sys.stderr)
         return 2
-    print(f"Best validation MAE: {result.best_val_mae:.3f} deg -> {result.best_path}")
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun only rank 0 tracks the best model
+        print(f"Best validation MAE: {result.best_val_mae:.3f} deg -> {result.best_path}")
     return 0
 
 
