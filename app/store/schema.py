@@ -89,8 +89,31 @@ CREATE TABLE motion_results (
 );
 """
 
+# Version 2 (privacy, issue 8): an append-only audit log (triggers abort UPDATE/DELETE), the
+# sealed identity of a patient when a passphrase is set, per-session recording consent and the
+# encrypted video file, and the key-derivation settings.
+_V2 = """
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    patient TEXT,
+    session_id INTEGER,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE privacy (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+ALTER TABLE patients ADD COLUMN identity BLOB;
+ALTER TABLE sessions ADD COLUMN recording_consent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN video_file TEXT;
+"""
+
 # MIGRATIONS[i] takes the database from user_version i to i + 1.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

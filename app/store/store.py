@@ -20,6 +20,7 @@ from app.core.angles import DIRECTIONS
 from app.core.protocol import MotionResult, Trial, motion_result
 from app.core.types import PoseSample
 from app.errors import CervicamError, InputError
+from app.privacy.identity import IdentityVault
 from app.store.paths import database_path
 from app.store.rows import (
     SAMPLE_COLUMNS,
@@ -86,7 +87,8 @@ class StoredEvent:
     message: str
 
 
-_PATIENT_COLS = "id, pseudonym, name, birth_year, age_band, sex, created_at"
+# identity (schema v2): name and birth year sealed with the passphrase key; see app.privacy.identity.
+_PATIENT_COLS = "id, pseudonym, name, birth_year, age_band, sex, created_at, identity"
 _SESSION_COLS = (
     "id, uid, patient_id, started_at, ended_at, status, clinician, engine, model_card, camera, "
     "notes, pain, norm_set, protocol"
@@ -135,10 +137,16 @@ class Store:
         except CervicamError:
             self.conn.close()
             raise
+        self.vault = IdentityVault(self.conn, self.path)
+        self.lock = None  # app.store.instance_lock.InstanceLock when opened through open_store
+        self.notices: list[str] = []  # things the user must be told (database restored from backup)
 
     # ----- lifecycle ------------------------------------------------------------------------------
     def close(self) -> None:
         self.conn.close()
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def __enter__(self) -> "Store":
         return self
@@ -168,9 +176,11 @@ class Store:
             raise InputError(f"a patient {pseudonym!r} already exists")
         if sex is not None and sex not in ("F", "M", "X"):
             raise InputError("sex must be F, M or X (or left out)")
+        name_col, birth_col, identity = self.vault.columns_for(pseudonym, name, birth_year)
         cur = self._write(
-            "INSERT INTO patients (pseudonym, name, birth_year, age_band, sex, created_at) VALUES (?,?,?,?,?,?)",
-            (pseudonym, name, birth_year, age_band, sex, now_iso()),
+            "INSERT INTO patients (pseudonym, name, birth_year, age_band, sex, created_at, identity) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (pseudonym, name_col, birth_col, age_band, sex, now_iso(), identity),
         )
         return self.get_patient(int(cur.lastrowid))
 
@@ -184,9 +194,14 @@ class Store:
         if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
             row = self.conn.execute(f"SELECT {_PATIENT_COLS} FROM patients WHERE id = ?", (int(key),)).fetchone()
             if row is not None:
-                return Patient(*row)
+                return self._patient(row)
         row = self.conn.execute(f"SELECT {_PATIENT_COLS} FROM patients WHERE pseudonym = ?", (str(key),)).fetchone()
-        return Patient(*row) if row else None
+        return self._patient(row) if row else None
+
+    def _patient(self, row: tuple) -> Patient:
+        pid, pseudonym, name, birth_year, age_band, sex, created_at, identity = row
+        name, birth_year = self.vault.reveal(pseudonym, name, birth_year, identity)
+        return Patient(pid, pseudonym, name, birth_year, age_band, sex, created_at)
 
     def get_patient(self, key: str | int) -> Patient:
         """By pseudonym ('P-7K3Q9X') or numeric id."""
@@ -196,7 +211,7 @@ class Store:
         return patient
 
     def list_patients(self) -> list[Patient]:
-        return [Patient(*r) for r in self.conn.execute(f"SELECT {_PATIENT_COLS} FROM patients ORDER BY id")]
+        return [self._patient(r) for r in self.conn.execute(f"SELECT {_PATIENT_COLS} FROM patients ORDER BY id")]
 
     # ----- sessions ---------------------------------------------------------------------------------
     def start_session(
@@ -385,5 +400,12 @@ class Store:
 
 
 def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
-    """Open (creating and migrating) the session database in the data folder."""
-    return Store(database_path(data_dir))
+    """Open (creating and migrating) the session database in the data folder.
+
+    Also: one process per data folder (lock), damage check with restore from the newest good
+    backup (``store.notices`` says so), identities unlocked with $CERVICAM_PASSPHRASE, and the
+    daily rotating backup; see app/store/guard.py.
+    """
+    from app.store.guard import open_guarded
+
+    return open_guarded(database_path(data_dir))

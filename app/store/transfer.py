@@ -23,6 +23,7 @@ from typing import Any
 
 from app.errors import CervicamError, InputError
 from app.store.rows import EVENT_COLUMNS, SAMPLE_COLUMNS, TRIAL_COLUMNS
+from app.store import audit
 from app.store.schema import SCHEMA_VERSION
 from app.store.store import Patient, Store, now_iso
 
@@ -65,6 +66,8 @@ def export_patient(store: Store, patient_key: str | int, path: str | os.PathLike
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
         "exported_at": now_iso(),
+        # What a reader of this file holds (privacy: exports say what they contain).
+        "contents": export_contents(patient_data, sessions),
         "columns": {
             "samples": SAMPLE_COLUMNS,
             "events": EVENT_COLUMNS,
@@ -83,7 +86,17 @@ def export_patient(store: Store, patient_key: str | int, path: str | os.PathLike
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise CervicamError(f"cannot write {target}: {exc}") from None
+    audit.record(conn, audit.EXPORT_PATIENT, patient.pseudonym, detail=f"{target.name}: {document['contents']}")
     return len(sessions)
+
+
+def export_contents(patient_data: dict[str, Any], sessions: list[dict[str, Any]]) -> str:
+    identity = "name and/or birth year" if patient_data.get("name") or patient_data.get("birth_year") else "no name, no birth year"
+    samples = sum(len(s["samples"]) for s in sessions)
+    return (
+        f"health data of patient {patient_data['pseudonym']} ({identity}): {len(sessions)} sessions with "
+        f"{samples} head-angle samples, events and results; no video or images"
+    )
 
 
 def _rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], session_id: int) -> list[list[Any]]:
@@ -141,9 +154,17 @@ def import_patient(store: Store, path: str | os.PathLike[str]) -> ImportSummary:
         with conn:  # one transaction: all or nothing
             row = conn.execute("SELECT id FROM patients WHERE pseudonym = ?", (pdata["pseudonym"],)).fetchone()
             if row is None:
+                # Identity goes through the vault: sealed when this database has a passphrase.
+                name, birth_year, identity = store.vault.columns_for(
+                    pdata["pseudonym"], pdata.get("name"), pdata.get("birth_year")
+                )
                 cur = conn.execute(
-                    "INSERT INTO patients (pseudonym, name, birth_year, age_band, sex, created_at) VALUES (?,?,?,?,?,?)",
-                    tuple(pdata.get(k) if k != "created_at" else pdata.get(k) or now_iso() for k in PATIENT_FIELDS),
+                    "INSERT INTO patients (pseudonym, name, birth_year, age_band, sex, created_at, identity) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    (
+                        pdata["pseudonym"], name, birth_year, pdata.get("age_band"), pdata.get("sex"),
+                        pdata.get("created_at") or now_iso(), identity,
+                    ),  # fmt: skip
                 )
                 patient_id = int(cur.lastrowid)
             else:
@@ -186,4 +207,5 @@ def import_patient(store: Store, path: str | os.PathLike[str]) -> ImportSummary:
         if "full" in text:
             raise CervicamError(f"the disk is full: nothing was imported ({text})") from None
         raise InputError(f"{path} could not be imported, nothing was changed ({text})") from None
+    audit.record(conn, audit.IMPORT_PATIENT, pdata["pseudonym"], detail=f"{added} sessions from {Path(path).name}")
     return ImportSummary(store.get_patient(patient_id), added, skipped)
