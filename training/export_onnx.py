@@ -87,13 +87,12 @@ class ExportWrapper(nn.Module):
 
 
 def git_commit() -> str:
+    repo = Path(__file__).resolve().parents[1]
     try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=10
-        ).stdout.strip()
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=10).stdout.strip()
+        # "-dirty" when the training code differs from the commit: the model is not reproducible from it.
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "training"], cwd=Path(__file__).resolve().parent,
-            capture_output=True, text=True, timeout=10,
+            ["git", "status", "--porcelain", "--", "training"], cwd=repo, capture_output=True, text=True, timeout=10
         ).stdout.strip()
         return (sha + ("-dirty" if dirty else "")) if sha else "unknown"
     except (OSError, subprocess.SubprocessError):
