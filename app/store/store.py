@@ -312,9 +312,13 @@ class Store:
         self._write("DELETE FROM sessions WHERE id = ?", (session_id,))
 
     # ----- samples, events, results -------------------------------------------------------------
-    def open_writer(self, session_id: int, flush_interval_s: float = 0.5) -> SampleWriter:
+    def open_writer(self, session_id: int, flush_interval_s: float = 0.5) -> "ResilientSampleWriter":
+        """The session's background writer; a full or read-only disk does not stop recording
+        (samples wait in memory, ``writer.warning`` says so), see app/store/resilient_writer.py."""
+        from app.store.resilient_writer import ResilientSampleWriter
+
         self.get_session(session_id)
-        return SampleWriter(self.path, session_id, flush_interval_s)
+        return ResilientSampleWriter(self.path, session_id, flush_interval_s)
 
     def samples(self, session_id: int) -> list[PoseSample]:
         rows = self.conn.execute(
