@@ -72,8 +72,8 @@ def setup_distributed(device_kind: str) -> Distributed:
         return Distributed()
     import torch.distributed as dist
 
-    backend = "nccl" if device_kind == "cuda" else "gloo"
-    dist.init_process_group(backend=backend)
+    if not dist.is_initialized():  # ablate trains several models in one torchrun process group
+        dist.init_process_group(backend="nccl" if device_kind == "cuda" else "gloo")
     return Distributed(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
 
@@ -296,7 +296,7 @@ def train(
     if dist_info.enabled:
         import torch.distributed as dist
 
-        dist.destroy_process_group()
+        dist.barrier()  # rank 0 has written the checkpoints before anyone reads them
     return TrainResult(best, best_path, last_path, history)
 
 
