@@ -22,6 +22,7 @@ def run(args: argparse.Namespace) -> int:
     folders = list(args.dir) if args.dir else model_dirs(args.data_dir)
     entries = find_models(folders)
     print("model folders: " + ", ".join(str(f) + ("" if f.is_dir() else " (absent)") for f in folders))
+    print("onnx engine device: " + device_summary())
     if not entries:
         print("no models found: the app measures with the landmarks engine. To add a model, see docs/ONNX.md.")
         return 0
@@ -32,6 +33,15 @@ def run(args: argparse.Namespace) -> int:
         if entry.info is None:
             print(f"unusable: {entry.path}: {entry.problem}")
     return 0
+
+
+def device_summary() -> str:
+    from app.engines.onnx_session import CUDA_PROVIDER, available_providers, default_cpu_threads
+
+    cpu = f"CPU with {default_cpu_threads()} threads"
+    if CUDA_PROVIDER in available_providers():
+        return f"CUDA available (--device auto uses it), else {cpu}"
+    return f"{cpu} (no CUDA: install onnxruntime-gpu for a GPU)"
 
 
 def table_row(entry) -> tuple[str, ...]:

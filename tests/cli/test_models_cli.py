@@ -45,9 +45,12 @@ def test_user_model_folder_comes_from_the_data_dir(model_folder: Path, capsys) -
     assert any(line.startswith("dual_resnet18") for line in out.splitlines())
 
 
-def test_no_models_is_not_an_error(tmp_path: Path, capsys) -> None:
+def test_no_models_is_not_an_error(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CERVICAM_ORT_THREADS", "3")
     assert main.main(["models", "--dir", str(tmp_path)]) == 0
-    assert "no models found: the app measures with the landmarks engine" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "no models found: the app measures with the landmarks engine" in out
+    assert "onnx engine device: " in out and "CPU with 3 threads" in out
 
 
 def test_command_line_help_and_exit_code(tmp_path: Path) -> None:
