@@ -350,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"train: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
     if int(os.environ.get("RANK", "0")) == 0:  # under torchrun only rank 0 tracks the best model
         print(f"Best validation MAE: {result.best_val_mae:.3f} deg -> {result.best_path}")
     return 0
