@@ -19,6 +19,9 @@ COMMANDS: dict[str, str] = {
     "report": "app.cli.report",
     "export": "app.cli.export",
     "import": "app.cli.import_",
+    "delete-patient": "app.cli.delete_patient",
+    "audit": "app.cli.audit",
+    "video": "app.cli.video",
 }
 
 

@@ -40,4 +40,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.csv}: {write_trials_csv(data, args.csv)} trials")
     if args.samples_csv:
         print(f"{args.samples_csv}: {write_samples_csv(data, args.samples_csv)} samples")
+    from app.report.pdf import contents_line
+    from app.store import audit
+
+    with open_store_from(args) as store:
+        names = ", ".join(p.name for p in outputs)
+        audit.record(store.conn, audit.EXPORT_REPORT, data.patient_label, data.session_id, names)
+    print(f"contents: {contents_line(data)}")
     return 0

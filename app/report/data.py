@@ -90,6 +90,10 @@ def report_data_from_store(
     previous = tuple(
         SessionSummary(s.id, s.started_at, store.recorded(s.id)) for s in store.previous_sessions(session_id)
     )
+    if getattr(store, "conn", None) is not None:  # every look at a stored session is audited
+        from app.store import audit
+
+        audit.record(store.conn, audit.VIEW_SESSION, patient.pseudonym, session.id, "identity shown" if show_identity else "")
     return ReportData(
         patient_label=patient.pseudonym,
         patient_details=tuple(details),

@@ -326,6 +326,17 @@ def _pages_trials(data: ReportData) -> list:
 def _footer(data: ReportData) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return (
+        f"{contents_line(data)}\n"
         f"cervicam report, generated {when}. Webcam measurement of active cervical ROM; check flagged trials. "
         "Signature: ______________________"
+    )
+
+
+def contents_line(data: ReportData) -> str:
+    """What this export holds (privacy: every export says so)."""
+    named = any(key in ("Name", "Birth year") for key, _ in data.patient_details)
+    identity = "with name/birth year" if named else "pseudonymous ID only"
+    return (
+        f"Confidential health data of patient {data.patient_label} ({identity}): "
+        "head angles, trials and results; no images or video."
     )
