@@ -79,26 +79,35 @@ class IdentityVault:
             raise InputError(f"identities in {self.db_path} are already encrypted")
         salt = new_salt()
         key = derive_key(passphrase, salt)
-        rows = self.conn.execute(
-            "SELECT id, pseudonym, name, birth_year FROM patients WHERE name IS NOT NULL OR birth_year IS NOT NULL"
-        ).fetchall()
-        with self.conn:
-            self.conn.execute(
-                "INSERT INTO privacy (key, value) VALUES ('kdf', ?)",
-                (json.dumps({"salt": salt.hex(), "n": SCRYPT_N, "kdf": "scrypt", "cipher": "AES-256-GCM"}).encode(),),
-            )
-            self.conn.execute("INSERT INTO privacy (key, value) VALUES ('verifier', ?)", (encrypt(key, _VERIFIER, b"verifier"),))
-            for pid, pseudonym, name, birth_year in rows:
-                self.conn.execute(
-                    "UPDATE patients SET name = NULL, birth_year = NULL, identity = ? WHERE id = ?",
-                    (_seal(key, pseudonym, name, birth_year), pid),
-                )
+        self._settings = {
+            "kdf": json.dumps({"salt": salt.hex(), "n": SCRYPT_N, "kdf": "scrypt", "cipher": "AES-256-GCM"}).encode(),
+            "verifier": encrypt(key, _VERIFIER, b"verifier"),
+        }
         self.key = key
+        with self.conn:
+            sealed = self.seal_plaintext(self.conn)
         # The plain names were in pages now free: overwrite them.
         self.conn.execute("PRAGMA secure_delete=ON")
         self.conn.execute("VACUUM")
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        log.info("patient identities encrypted in %s (%d patients)", self.db_path, len(rows))
+        log.info("patient identities encrypted in %s (%d patients)", self.db_path, sealed)
+        return sealed
+
+    def seal_plaintext(self, conn: sqlite3.Connection) -> int:
+        """In ``conn`` (this database, or one of its backups): store the key settings and seal every
+        plain identity. The caller commits (and vacuums)."""
+        assert self.key is not None
+        settings = getattr(self, "_settings", None) or {k: self._setting(k) for k in ("kdf", "verifier")}
+        for name, value in settings.items():
+            conn.execute("INSERT OR REPLACE INTO privacy (key, value) VALUES (?, ?)", (name, value))
+        rows = conn.execute(
+            "SELECT id, pseudonym, name, birth_year FROM patients WHERE name IS NOT NULL OR birth_year IS NOT NULL"
+        ).fetchall()
+        for pid, pseudonym, name, birth_year in rows:
+            conn.execute(
+                "UPDATE patients SET name = NULL, birth_year = NULL, identity = ? WHERE id = ?",
+                (_seal(self.key, pseudonym, name, birth_year), pid),
+            )
         return len(rows)
 
     # ----- values -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from app.privacy.identity import passphrase_from_env
-from app.store.backup import DEFAULT_KEEP, check_database, make_daily_backup, restore_newest_good
+from app.store.backup import DEFAULT_KEEP, check_database, make_daily_backup, restore_newest_good, scrub_backups
 from app.store.instance_lock import InstanceLock
 from app.store.store import Store
 
@@ -46,7 +46,11 @@ def open_guarded(db_path: Path, passphrase: str | None = None, keep: int | None 
                 notices.append(restored.message)
         store = Store(db_path)
         try:
+            was_sealed = store.vault.enabled
             store.vault.open_with(passphrase if passphrase is not None else passphrase_from_env())
+            if store.vault.enabled and not was_sealed:
+                # Identities were just encrypted: the backups still hold them in clear.
+                scrub_backups(db_path, store.vault.seal_plaintext)
         except Exception:
             store.close()  # the lock is released once, below
             raise
