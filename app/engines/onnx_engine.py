@@ -52,6 +52,9 @@ class OnnxEngine:
         self._range = np.asarray(self.info.angle_range_deg, dtype=np.float64)
         if self.info.precision == "fp16" and self.session.device == "cpu":
             log.warning("%s is an fp16 model: on the CPU it runs slower than fp32; use the fp32 or int8 file", self.info.name)
+        # The first run allocates buffers and picks kernels (several times a normal run): pay it
+        # now, not on the patient's first frame.
+        self.predict_crops(np.zeros((1, self.crop_rule.input_size, self.crop_rule.input_size, 3), np.uint8))
         log.info(
             "onnx engine: %s (backbone %s, %s, input %d px, margin %.2f) on %s",
             self.info.name, self.info.describe("backbone"), self.info.precision,

@@ -41,6 +41,7 @@ def export_test_model(
     nchw: bool = False,
     fixed_size: int | None = None,
     extra_output: bool = False,
+    fixed_batch: bool = False,
 ) -> Path:
     """Export ColourAnglesNet (variants break the contract on purpose) and set ``metadata``."""
     import onnx
@@ -59,6 +60,8 @@ def export_test_model(
     example = torch.zeros(shape, dtype=dtype)
     outputs = [output_name, "landmarks"] if extra_output else [output_name]
     dynamic = {input_name: {0: "N"}, **{name: {0: "N"} for name in outputs}}
+    if fixed_batch:
+        dynamic = {input_name: {}}
     if fixed_size is None:
         dynamic[input_name].update({1: "H", 2: "W"} if not nchw else {2: "H", 3: "W"})
     torch.onnx.export(

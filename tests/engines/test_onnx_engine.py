@@ -106,3 +106,18 @@ def test_not_an_onnx_file_is_one_clear_error(tmp_path: Path) -> None:
         OnnxEngine(text)
     with pytest.raises(InputError, match="not an ONNX model file"):
         OnnxEngine(tmp_path / "weights.pt")
+
+
+def test_a_fixed_batch_model_still_takes_batches(tmp_path: Path) -> None:
+    import warnings
+
+    from tests.engines.onnx_models import export_test_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = export_test_model(tmp_path / "batch1.onnx", fixed_batch=True)
+    engine = OnnxEngine(path, SessionConfig(device="cpu", cpu_threads=1))
+    assert engine.info.dynamic_batch is False
+    crops = np.random.default_rng(4).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    got = engine.predict_crops(crops)
+    np.testing.assert_allclose(got, [expected_colour_angles(c) for c in crops], atol=1e-4)
