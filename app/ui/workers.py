@@ -107,7 +107,11 @@ class CaptureWorker(QThread):
         self._stop = True
 
     def _open(self) -> Any | None:
-        cap = self._factory(self.spec)
+        try:
+            cap = self._factory(self.spec)
+        except (OSError, cv2.error) as exc:  # an unplugged camera can raise instead of failing to open
+            log.info("cannot open %s: %s", self.spec.describe(), exc)
+            return None
         if cap is None or not cap.isOpened():
             if cap is not None:
                 cap.release()
@@ -134,9 +138,13 @@ class CaptureWorker(QThread):
         t_start = time.monotonic()
         try:
             while not self._stop:
-                ok, bgr = cap.read()
+                try:
+                    ok, bgr = cap.read()
+                except (OSError, cv2.error) as exc:  # a driver raising on unplug = a lost camera
+                    log.info("read from %s failed: %s", self.spec.describe(), exc)
+                    ok, bgr = False, None
                 now = time.monotonic()
-                if not ok or bgr is None:
+                if not ok or bgr is None or bgr.size == 0:  # an empty image is a failed read too
                     if self.spec.is_file:
                         if self.spec.loop:
                             cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
