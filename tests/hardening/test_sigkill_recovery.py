@@ -20,9 +20,10 @@ from app.store import open_store
 from tests.hardening.helpers import ROOT, run_main, sample
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-def test_sigkill_then_next_start_offers_the_session(tmp_path, capsys):
-    data = tmp_path / "data"
+def record_and_kill(data) -> tuple[list[tuple[int, float, float]], float]:
+    """Run the crash recorder (30 Hz, truth angles) and SIGKILL it after > 3 s of samples, at a
+    moment unrelated to the writer's commits; returns (handed over: frame, time, wall) and the
+    kill's wall time."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.core.crash_recorder", str(data), "--source", "truth"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -42,7 +43,15 @@ def test_sigkill_then_next_start_offers_the_session(tmp_path, capsys):
         if proc.poll() is None:
             proc.kill()
     time.sleep(0.2)
+    assert proc.returncode == -signal.SIGKILL
     handed = [(int(f), float(t), float(w)) for _, f, t, w in (line.split() for line in lines if line.startswith("HANDED"))]
+    return handed, kill_wall
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_sigkill_then_next_start_offers_the_session(tmp_path, capsys):
+    data = tmp_path / "data"
+    handed, kill_wall = record_and_kill(data)
 
     db = data / "cervicam.sqlite3"
     conn = sqlite3.connect(db)
@@ -75,3 +84,23 @@ def test_sigkill_then_next_start_offers_the_session(tmp_path, capsys):
         assert times == sorted(times) and len(times) == n + 30
         store.close_session(session.id)
         assert store.interrupted_sessions() == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_gui_start_after_sigkill_keeps_the_session_and_says_so(tmp_path, qtbot, demo_truth):
+    import app.ui  # noqa: F401
+    from app.ui.workers import SourceSpec
+    from tests.ui.fakes import NoCamera, TruthPipeline
+    from tests.ui.helpers import build_window
+
+    data = tmp_path / "data"
+    handed, _ = record_and_kill(data)
+    with open_store(data) as store:
+        kept = store.sample_count(1)
+        assert kept >= len(handed) - 30
+        controller, window = build_window(TruthPipeline(demo_truth), SourceSpec(camera=0), store=store, capture_factory=NoCamera())
+        qtbot.addWidget(window)
+        window.recover_interrupted()  # what app.ui.app.run_gui does at start
+        assert "1 session(s) interrupted by a crash were kept" in window.status.currentMessage()
+        assert store.get_session(1).status == "interrupted" and store.sample_count(1) == kept
+        window.close()
