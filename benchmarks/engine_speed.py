@@ -15,8 +15,9 @@ Prints, in one run:
 4. what int8 costs in accuracy on generated BIWI-format data (a tiny model trained for a few steps
    by the real training code, calibrated on its train split, measured on its test split).
 
-Without ``--checkpoint``/``--model`` the model is the dual-branch ResNet18 at 224 px with random
-weights, made by the training code: its speed is the real model's speed, its angles mean nothing.
+Without ``--checkpoint``/``--model`` the first fp32 model of the model folders (``python main.py
+models``) is used; with none there, the dual-branch ResNet18 at 224 px with random weights, made by
+the training code: its speed is the real model's speed, its angles mean nothing.
 
 Static int8 here (``quantize_static_int8``) is the quantisation this benchmark recommends for
 ``training.export_onnx --int8``; it lives here only until the exporter has it.
@@ -135,6 +136,16 @@ def quantize_static_int8(src: Path, dst: Path, calibration_crops: np.ndarray) ->
         entry.key, entry.value = key, value
     onnx.save(proto, str(dst))
     return dst
+
+
+def registry_model() -> Path | None:
+    """The first usable fp32 model in models/ or the user's model folder (what --engine onnx would use)."""
+    from app.engines.model_registry import find_models
+
+    usable = [e for e in find_models() if e.info is not None and e.info.precision == "fp32"]
+    if usable:
+        print(f"using {usable[0].path} from the model folders (pass --checkpoint for the torch reference row)")
+    return usable[0].path if usable else None
 
 
 def cuda_available() -> bool:
@@ -295,10 +306,11 @@ def main(argv: list[str] | None = None) -> int:
           "(other processes on these cores make every figure slower)")
 
     checkpoint = args.checkpoint
+    if args.model is None and checkpoint is None:
+        args.model = registry_model()
     if args.model is not None:
         fp32 = args.model
         trained_on_real = True
-        checkpoint = args.checkpoint
     else:
         if checkpoint is None:
             checkpoint = untrained_checkpoint(work)
