@@ -177,7 +177,11 @@ def load_config(path: Path | None, overrides: list[str] | None = None) -> RunCon
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise InputError(f"{path} is not valid YAML: {exc}") from None
+            # One line: where (file:line:column) and what, not PyYAML's multi-line excerpt.
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise InputError(f"{where}: not valid YAML ({problem})") from None
         if not isinstance(data, dict):
             raise InputError(f"{path}: the top level must be a mapping with model/data/train sections")
     return config_from_dict(apply_overrides(data, overrides or []))
