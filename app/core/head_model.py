@@ -37,6 +37,10 @@ SKULL_HALF_WIDTH = 0.56
 SKULL_HALF_HEIGHT = 0.90
 SKULL_HALF_DEPTH = 0.70
 SKULL_CENTER_ABOVE_CHEEKS = 0.15
+# The head turns about the cervical spine; as one effective pivot, mid-neck (~C4-C5): about
+# 110 mm below the skull centre and a little behind it.
+PIVOT_BELOW_SKULL_CENTER = 0.8
+PIVOT_BEHIND_SKULL_CENTER = 0.07
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,6 +190,12 @@ class HeadModel:
             hull = cv2.convexHull(camera.project(cam).astype(np.float32))
             cv2.fillConvexPoly(mask, hull.astype(np.int32), 255)
         return mask
+
+    @property
+    def pivot_point(self) -> np.ndarray:
+        """Effective neck pivot in model coordinates (mm)."""
+        w = self.face_width_mm
+        return self.ellipsoid_center + np.array([0.0, PIVOT_BELOW_SKULL_CENTER * w, PIVOT_BEHIND_SKULL_CENTER * w])
 
     def center_camera(self, rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
         """Skull centre in camera coordinates at pose (R, t)."""

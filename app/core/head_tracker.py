@@ -41,7 +41,7 @@ NOSE, LEFT_EAR, RIGHT_EAR = 0, 7, 8
 
 @dataclass(frozen=True)
 class HeadTrackerConfig:
-    mesh_trusted_deg: float = 15.0
+    mesh_trusted_deg: float = 6.0
     model_frames: int = 1
     hfov_deg: float = DEFAULT_HFOV_DEG
     reanchor_every: int = 3  # frames between re-anchors while the mesh is trusted

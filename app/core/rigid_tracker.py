@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from app.core.bundle_adjust import BundleConfig, BundleWindow, PivotPrior, refine_pose
 from app.core.camera_model import CameraIntrinsics
 from app.core.head_model import HeadModel
 
@@ -39,6 +40,7 @@ class TrackerConfig:
     reseed_every: int = 5
     seed_inset: float = 0.12  # of the head width
     min_view_cos: float = 0.5
+    bundle: BundleConfig | None = BundleConfig()  # None: no refinement of the model while tracking
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,9 +65,14 @@ class RigidHeadTracker:
         self._pts = np.zeros((0, 2), np.float32)
         self._model_pts = np.zeros((0, 3))
         self._anchored = np.zeros(0, dtype=bool)
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._next_id = 0
         self._rvec = np.zeros((3, 1))
         self._tvec = np.zeros((3, 1))
         self._frames_since_seed = 0
+        self._frames_since_keyframe = 0
+        self._bundle = BundleWindow(camera.matrix, self.config.bundle) if self.config.bundle else None
+        self._pivot: PivotPrior | None = None
         self.lost = True
 
     @property
@@ -77,9 +84,20 @@ class RigidHeadTracker:
         self._pts = np.zeros((0, 2), np.float32)
         self._model_pts = np.zeros((0, 3))
         self._anchored = np.zeros(0, dtype=bool)
+        self._ids = np.zeros(0, dtype=np.int64)
         self._set_pose(rotation, translation)
         self._prev_gray = gray
         self._seed(gray, anchored)
+        self._pivot = None
+        if self.config.bundle is not None:
+            self._pivot = PivotPrior.at_anchor(
+                self.model.pivot_point, self._rvec, self._tvec, self.config.bundle.pivot_sigma_mm
+            )
+        if self._bundle is not None:
+            self._bundle.reset()
+            self._bundle.pivot = self._pivot
+            self._bundle.add_keyframe(self._rvec, self._tvec, self._ids, self._pts, fixed=True)
+            self._frames_since_keyframe = 0
         self.lost = len(self._pts) < self.config.min_inliers
 
     def correct(self, gray: np.ndarray, rotation: np.ndarray, translation: np.ndarray) -> None:
@@ -122,9 +140,15 @@ class RigidHeadTracker:
             self.lost = True
             return None
         idx = inliers.ravel()
-        rvec, tvec = cv2.solvePnPRefineLM(
-            self._model_pts[idx], self._pts[idx].astype(np.float64), self.camera.matrix, None, rvec, tvec
-        )
+        if cfg.bundle is not None:
+            rvec, tvec = refine_pose(
+                self._model_pts[idx], self._pts[idx].astype(np.float64), self.camera.matrix, rvec, tvec,
+                self._pivot, cfg.bundle,
+            )
+        else:
+            rvec, tvec = cv2.solvePnPRefineLM(
+                self._model_pts[idx], self._pts[idx].astype(np.float64), self.camera.matrix, None, rvec, tvec
+            )
         inlier_mask = np.zeros(len(self._pts), dtype=bool)
         inlier_mask[idx] = True
         self._rvec, self._tvec = rvec, tvec
@@ -135,9 +159,32 @@ class RigidHeadTracker:
         self._frames_since_seed += 1
         if len(self._pts) < cfg.target_features and self._frames_since_seed >= cfg.reseed_every:
             self._seed(gray, anchored=allow_seed_anchored)
+        self._frames_since_keyframe += 1
+        if self._bundle is not None and self._frames_since_keyframe >= self._bundle.config.keyframe_every:
+            self._refine_with_keyframe()
         self.lost = False
-        rot, _ = cv2.Rodrigues(rvec)
-        return RigidPose(rot, tvec.ravel().copy(), int(len(idx)), reproj, anchored_fraction)
+        rot, _ = cv2.Rodrigues(self._rvec)
+        return RigidPose(rot, self._tvec.ravel().copy(), int(len(idx)), reproj, anchored_fraction)
+
+    def _refine_with_keyframe(self) -> None:
+        self._frames_since_keyframe = 0
+        last = self._bundle.keyframes[-1] if self._bundle.keyframes else None
+        if last is not None:
+            # A still head adds no new view: a keyframe then would only let the window drift.
+            turned = np.degrees(np.linalg.norm(cv2.Rodrigues(
+                cv2.Rodrigues(last.rvec.reshape(3, 1))[0].T @ cv2.Rodrigues(self._rvec)[0])[0]))
+            if turned < self._bundle.config.keyframe_min_deg:
+                return
+        self._bundle.add_keyframe(self._rvec, self._tvec, self._ids, self._pts, fixed=False)
+        current = {int(i): p for i, p in zip(self._ids, self._model_pts)}
+        points = self._bundle.refine(current)
+        if points is None:
+            return
+        for row, fid in enumerate(self._ids):
+            if int(fid) in points:
+                self._model_pts[row] = points[int(fid)]
+        last = self._bundle.keyframes[-1]
+        self._rvec, self._tvec = last.rvec.reshape(3, 1).copy(), last.tvec.reshape(3, 1).copy()
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -153,6 +200,7 @@ class RigidHeadTracker:
         self._pts = pts[mask].astype(np.float32)
         self._model_pts = self._model_pts[mask]
         self._anchored = self._anchored[mask]
+        self._ids = self._ids[mask]
 
     def _seed(self, gray: np.ndarray, anchored: bool) -> None:
         cfg = self.config
@@ -184,3 +232,8 @@ class RigidHeadTracker:
         self._pts = np.vstack([self._pts, corners[valid].astype(np.float32)])
         self._model_pts = np.vstack([self._model_pts, model_pts[valid]])
         self._anchored = np.concatenate([self._anchored, np.full(int(valid.sum()), anchored)])
+        new_ids = np.arange(self._next_id, self._next_id + int(valid.sum()))
+        self._next_id += len(new_ids)
+        self._ids = np.concatenate([self._ids, new_ids])
+        if self._bundle is not None:
+            self._bundle.add_prior(new_ids, model_pts[valid])
