@@ -113,6 +113,8 @@ def read_calibration(path: Path) -> Calibration:
             f"{path}: expected 3 rows of intrinsics, a distortion row, 3 rows of rotation and a "
             f"translation row; found rows of lengths {shapes}"
         )
+    if not all(np.isfinite(v) for row in rows[:8] for v in row):
+        raise InputError(f"{path}: non-finite numbers (nan or inf) in the calibration")
     k = np.array(rows[0:3], dtype=np.float64)
     if k[0, 0] <= 0 or k[1, 1] <= 0:
         raise InputError(f"{path}: focal lengths must be positive, got {k[0, 0]}, {k[1, 1]}")
