@@ -403,13 +403,13 @@ class Store:
         return values
 
 
-def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
+def open_store(data_dir: str | os.PathLike[str] | None = None, passphrase: str | None = None) -> Store:
     """Open (creating and migrating) the session database in the data folder.
 
     Also: one process per data folder (lock), damage check with restore from the newest good
-    backup (``store.notices`` says so), identities unlocked with $CERVICAM_PASSPHRASE, and the
-    daily rotating backup; see app/store/guard.py.
+    backup (``store.notices`` says so), identities unlocked with ``passphrase`` (a GUI prompt)
+    or else $CERVICAM_PASSPHRASE, and the daily rotating backup; see app/store/guard.py.
     """
     from app.store.guard import open_guarded
 
-    return open_guarded(database_path(data_dir))
+    return open_guarded(database_path(data_dir), passphrase=passphrase)
