@@ -5,7 +5,7 @@
 
 Grid (``training/configs``): the dual-branch model (ImageNet ResNet18, fine-tuned), without
 pretrained weights, with a frozen backbone, ResNet34, EfficientNet-B0, MobileNetV2, with the
-auxiliary landmark loss, and the landmark-MLP baseline. Runs needing landmarks are skipped (and
+auxiliary landmark loss, with plain ReLU heads, and the landmark-MLP baseline. Runs needing landmarks are skipped (and
 listed) when the splits were made without ``--landmarks``. Each run trains into ``OUT/<name>/``;
 the table goes to ``OUT/ablation.md``. ``--skip-existing`` reuses finished runs.
 """
@@ -35,6 +35,7 @@ GRID = (
     "ablation_efficientnet_b0",
     "ablation_mobilenet_v2",
     "ablation_aux_landmarks",
+    "ablation_relu_heads",
     "mlp_baseline",
 )
 

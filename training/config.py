@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from app.errors import InputError
-from training.models import ARCHITECTURES, BACKBONES
+from training.models import ACTIVATIONS, ARCHITECTURES, BACKBONES, NORMS
 
 
 @dataclass
@@ -36,6 +36,8 @@ class ModelConfig:
     fusion_dim: int = 256
     regression_hidden: int = 128
     dropout: float = 0.1
+    activation: str = "gelu"  # gelu | relu | leaky_relu (between the linear layers of the heads)
+    norm: str = "none"  # none | layer (LayerNorm before each activation)
 
 
 @dataclass
@@ -126,6 +128,10 @@ def validate(cfg: RunConfig) -> RunConfig:
         raise InputError(f"model.architecture must be one of {', '.join(ARCHITECTURES)}, not {m.architecture!r}")
     if m.backbone not in BACKBONES:
         raise InputError(f"model.backbone must be one of {', '.join(BACKBONES)}, not {m.backbone!r}")
+    if m.activation not in ACTIVATIONS:
+        raise InputError(f"model.activation must be one of {', '.join(ACTIVATIONS)}, not {m.activation!r}")
+    if m.norm not in NORMS:
+        raise InputError(f"model.norm must be one of {', '.join(NORMS)}, not {m.norm!r}")
     if m.input_size < 32:
         raise InputError(f"model.input_size must be at least 32, not {m.input_size}")
     if t.device not in ("auto", "cpu", "cuda"):

