@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.errors import CervicamError
 from app.ui.controller import LiveController
 from app.ui.main_window import MainWindow
-from app.ui.services import DEMO_VIDEO, build_pipeline, open_store_or_none
+from app.ui.services import DEMO_VIDEO, build_pipeline, open_store_with_reason
 from app.ui.settings import AppSettings, default_qsettings
 from app.ui.theme import configure_high_dpi
 from app.ui.workers import SourceSpec
@@ -50,7 +50,11 @@ def run_gui(args: argparse.Namespace) -> int:
         # A saved ONNX model that moved or broke must not lock the clinician out: fall back.
         QMessageBox.warning(None, "cervicam", f"{exc}\n\nUsing the landmarks engine instead.")
         pipeline, engine = build_pipeline("landmarks", calibration_s=settings.calibration_s)
-    store = open_store_or_none(settings.data_dir)
+    store, store_problem = open_store_with_reason(settings.data_dir)
+    if store_problem is not None:
+        QMessageBox.warning(None, "cervicam", f"{store_problem}\n\nMeasuring works; sessions cannot be saved.")
+    for notice in store.notices if store is not None else []:  # e.g. restored from a backup
+        QMessageBox.warning(None, "cervicam", notice)
     controller = LiveController(
         pipeline, source_from_args(args, settings), store=store, engine=engine,
         norm_set=settings.norm_set, calibration_s=settings.calibration_s,

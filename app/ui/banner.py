@@ -37,6 +37,10 @@ class Banner(QFrame):
     def show_ended(self, text: str) -> None:
         self._show("ended", WARN_COLOR, f"<b>{text}</b>. Results are kept; save the session or open another source.", demo=False, retry=False)
 
+    def show_disk(self, text: str) -> None:
+        """The session writer cannot reach the disk (full, read-only): samples wait in memory."""
+        self._show("disk", BAD_COLOR, f"<b>Not saving to disk</b> — {text}. Keep measuring: nothing is lost while cervicam stays open.", demo=False, retry=False)
+
     def _show(self, kind: str, color: str, html: str, demo: bool, retry: bool = True) -> None:
         self.kind = kind
         self.setStyleSheet(f"Banner {{ background: {color}; border-radius: 4px; }} QLabel {{ color: white; }}")

@@ -171,6 +171,16 @@ class MainWindow(QMainWindow):
                     self.protocol.show_results(proto.results(), c.session.norm_set)
         if self._ticks % 15 == 0:
             self.status.set_stats(c.stats())
+            self._show_disk_state()
+
+    def _show_disk_state(self) -> None:
+        """Warn while the session writer keeps samples in memory (disk full or read-only)."""
+        rec = self.controller.session.recording
+        warning = getattr(rec.writer, "warning", None) if rec is not None else None
+        if warning and self.banner.kind in ("", "disk"):  # a camera banner keeps its place
+            self.banner.show_disk(warning)
+        elif not warning and self.banner.kind == "disk":
+            self.banner.clear()
 
     # ----- actions -------------------------------------------------------------------------------
     def recover_interrupted(self) -> None:

@@ -107,10 +107,16 @@ def report_page_images(store: Any, session_id: int, norm_set: str | None = None,
 
 def open_store_or_none(data_dir: str | Path | None) -> Any | None:
     """The session store, or None (the window still measures; saving is then disabled)."""
+    return open_store_with_reason(data_dir)[0]
+
+
+def open_store_with_reason(data_dir: str | Path | None, passphrase: str | None = None) -> tuple[Any | None, str | None]:
+    """(store, None), or (None, why) so the window can tell the user (folder in use by another
+    cervicam, wrong passphrase, damaged database without backup)."""
     from app.store import open_store
 
     try:
-        return open_store(data_dir or None)
+        return open_store(data_dir or None, passphrase=passphrase), None
     except CervicamError as exc:
         log.error("session store unavailable: %s", exc)
-        return None
+        return None, str(exc)

@@ -1,0 +1,60 @@
+"""The window tells the clinician when samples cannot reach the disk, and nothing is lost."""
+
+from __future__ import annotations
+
+import app.ui  # noqa: F401  (before PySide6 widgets)
+from app.store.resilient_writer import ResilientSampleWriter
+from tests.ui.fakes import TruthPipeline
+from tests.ui.helpers import build_window, offline_spec, run_to_end, wait_for
+
+
+def test_full_disk_banner_then_all_samples_saved(qtbot, tmp_path, demo_video, demo_truth, monkeypatch):
+    from app.store import open_store
+
+    monkeypatch.setenv("CERVICAM_BACKUPS", "0")
+    store = open_store(tmp_path / "data")
+    full = {"on": True}
+    real = ResilientSampleWriter._connect
+
+    def connect(writer):
+        conn = real(writer)
+        if full["on"]:  # the database may not grow: SQLITE_FULL, as on a full disk
+            conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+        return conn
+
+    monkeypatch.setattr(ResilientSampleWriter, "_connect", connect)
+    controller, window = build_window(TruthPipeline(demo_truth), offline_spec(demo_video), store=store, calibration_s=0.5)
+    qtbot.addWidget(window)
+    window.show()
+    controller.new_patient()
+    controller.start_test(trials=1, warmups=0)
+    sid = controller.session.recording.session_id
+    controller.start()
+    assert wait_for(lambda: window.banner.kind == "disk", 60), "no warning shown"
+    assert "Not saving to disk" in window.banner.text.text() and "full" in window.banner.text.text()
+    full["on"] = False  # space is back
+    run_to_end(controller)
+    writer = controller.session.recording.writer
+    assert wait_for(lambda: writer.pending == 0 and writer.warning is None, 20)
+    assert wait_for(lambda: window.banner.kind != "disk", 5)  # the warning goes away (the video has ended meanwhile)
+    assert controller.save_session() == sid
+    stored = [s.frame_index for s in store.samples(sid)]
+    assert len(stored) > 600 and stored == sorted(stored)
+    assert stored == list(range(stored[0], stored[0] + len(stored)))  # no gap: nothing lost
+    window.close()
+    store.close()
+
+
+def test_store_problem_reaches_the_window_as_a_sentence(tmp_path, monkeypatch):
+    from app.store import open_store
+    from app.ui.services import open_store_with_reason
+
+    monkeypatch.setenv("CERVICAM_BACKUPS", "0")
+    monkeypatch.setenv("CERVICAM_PASSPHRASE", "right")
+    open_store(tmp_path).close()
+    monkeypatch.delenv("CERVICAM_PASSPHRASE")
+    store, problem = open_store_with_reason(tmp_path, passphrase="wrong")
+    assert store is None and "wrong passphrase" in problem
+    store, problem = open_store_with_reason(tmp_path, passphrase="right")
+    assert problem is None and store.vault.unlocked
+    store.close()
