@@ -67,6 +67,8 @@ def preprocess(
         raise InputError(f"no frame_XXXXX_rgb.png files under {hpdb}")
     out_dir = Path(out_dir)
     (out_dir / "crops").mkdir(parents=True, exist_ok=True)
+    for stale in (out_dir / "crops").glob("*.npy"):  # caches of an earlier split would not match
+        stale.unlink()
     tmp_path = out_dir / "crops" / f"all_{crop_size}.tmp.npy"
     all_crops = np.lib.format.open_memmap(tmp_path, mode="w+", dtype=np.uint8, shape=(len(frames), crop_size, crop_size, 3))
     extractor = None

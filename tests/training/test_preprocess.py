@@ -97,3 +97,11 @@ def test_corrupt_split_file_is_a_clear_error(prepared, tmp_path):
     (tmp_path / "copy" / "biwi_cnn_val.npz").write_bytes(b"garbage")
     with pytest.raises(InputError, match="not a readable npz"):
         load_split(tmp_path / "copy", "val")
+
+
+def test_rerun_removes_crop_caches_of_the_previous_split(synthetic_biwi, tmp_path):
+    root, _ = synthetic_biwi
+    prep.preprocess(root, tmp_path, split="random", crop_size=32, show_progress=False)
+    np.save(tmp_path / "crops" / "train_48.npy", np.zeros((1, 48, 48, 3), np.uint8))
+    prep.preprocess(root, tmp_path, split="subject", crop_size=32, show_progress=False)
+    assert sorted(p.name for p in (tmp_path / "crops").iterdir()) == ["test_32.npy", "train_32.npy", "val_32.npy"]
