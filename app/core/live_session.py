@@ -137,10 +137,10 @@ class LiveSession:
         rec = self.recording
         if rec is None:
             return None
-        self.recording = None
+        # Raises while samples cannot reach the disk: the recording is kept so that saving again
+        # (after freeing space) writes them; dropping it here would lose them.
         rec.writer.close()
-        if rec.writer.error is not None:
-            log.error("sample writer stopped: %s", rec.writer.error)
+        self.recording = None
         if self.protocol is not None:
             rec.store.save_trials(rec.session_id, self.protocol.trials, required_trials=self.protocol.config.trials)
         for motion, score in (pain or {}).items():

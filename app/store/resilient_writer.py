@@ -81,19 +81,28 @@ class ResilientSampleWriter:
             return len(self._samples) + len(self._events) + self._queue.qsize()
 
     def close(self, timeout_s: float = 10.0) -> None:
-        """Write everything (one last attempt) and stop; raises if samples remain unsaved."""
+        """Write everything (one last attempt) and stop; raises if samples remain unsaved.
+
+        On that failure the writer stays open and keeps retrying (recording may go on), so
+        calling ``close()`` again later (after freeing space) finishes the job."""
         if not self._closed:
             self._closed = True
             self._queue.put(_STOP)
             self._thread.join(timeout_s)
         with self._lock:
             left = len(self._samples) + len(self._events)
-        if left and self.error is None:
+        if left and not self._thread.is_alive():
             self.error = CervicamError(
                 f"could not save samples ({self.warning or 'the database could not be written'}); "
                 f"{left} samples/events of session {self.session_id} are still in memory: free disk space "
                 "or save them elsewhere"
             )
+            self._closed = False  # not closed after all: keep accepting and retrying
+            self._thread = threading.Thread(target=self._run, name=f"sample-writer-{self.session_id}", daemon=True)
+            self._thread.start()
+            raise self.error
+        if self.error is not None and not left and self.error.args[0].startswith("could not save samples ("):
+            self.error = None  # saved on a retry
         if self.error is not None:
             raise self.error
 
@@ -260,3 +269,18 @@ def load_pending(store: Any, path: str | os.PathLike[str]) -> int:
     except sqlite3.Error as exc:
         raise InputError(f"{p} could not be added, nothing was changed ({exc})") from None
     return len(samples) + len(events)
+
+
+def rescue_pending(writer: ResilientSampleWriter, folders: list[Path]) -> Path | None:
+    """Last resort when the app must exit with samples still unsaved: write them into the first
+    folder that takes them (``load_pending`` puts them back later); None if none did."""
+    if not writer.pending:
+        return None
+    for folder in folders:
+        target = Path(folder) / f"cervicam-unsaved-session-{writer.session_id}-{int(time.time())}.cervicam-samples"
+        try:
+            writer.save_pending(target)
+            return target
+        except CervicamError as exc:
+            log.error("could not save unsaved samples to %s: %s", folder, exc)
+    return None

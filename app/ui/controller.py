@@ -19,6 +19,7 @@ from app.core.latest import LatestSlot, RateMeter, RateStats
 from app.core.live_session import LiveSession
 from app.core.protocol import PROTOCOL_DONE, ProtocolConfig, ProtocolEvent
 from app.core.types import Frame, FrameResult
+from app.errors import CervicamError
 from app.ui import workers
 from app.ui.services import EngineInfo, ReportWriter, export_report
 from app.ui.workers import CaptureWorker, CapturedFrame, ProcessingWorker, SourceSpec
@@ -102,7 +103,28 @@ class LiveController(QObject):
         self.processing.wait(5000)
         if self.session.recording is not None:
             # Closing the window mid-session keeps what was measured: save it, don't drop it.
-            self.session.stop_recording()
+            try:
+                self.session.stop_recording()
+            except CervicamError as exc:  # disk still full: put the samples anywhere they fit
+                self._rescue_unsaved(exc)
+
+    def _rescue_unsaved(self, exc: CervicamError) -> None:
+        import tempfile
+
+        from app.store.resilient_writer import rescue_pending
+
+        rec = self.session.recording
+        folders = [Path.home(), Path(tempfile.gettempdir())]
+        saved = rescue_pending(rec.writer, folders) if rec is not None else None
+        if saved is not None:
+            log.error("%s; the unsaved samples were written to %s (load them with load_pending)", exc, saved)
+            try:
+                rec.writer.close()  # nothing left in memory: stops its thread
+            except CervicamError:
+                pass
+        else:
+            log.error("%s; the unsaved samples could not be written anywhere", exc)
+        self.session.recording = None  # stays 'recording' in the store: offered as interrupted next start
 
     def _on_source_state(self, state: str, text: str) -> None:
         self.capture_state, self.capture_message = state, text
@@ -216,7 +238,11 @@ class LiveController(QObject):
             if self.patient is None:
                 self._create_patient()
             self._start_recording()
-        sid = self.session.stop_recording(notes=notes, pain=pain)
+        try:
+            sid = self.session.stop_recording(notes=notes, pain=pain)
+        except CervicamError as exc:  # samples still in memory: the session stays open, save again later
+            self.message.emit(f"Session not saved yet: {exc}")
+            return None
         self.session_changed.emit()
         self.message.emit(f"Session {sid} saved")
         return sid

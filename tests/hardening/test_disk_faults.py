@@ -167,8 +167,33 @@ def test_still_full_at_the_end_is_one_message_and_samples_can_be_saved_elsewhere
         full.on = False
         assert load_pending(store, usb / "pending.cervicam-samples") == n
         assert _frames(store, s.id) == list(range(n))
+        writer.close()  # nothing left: closes cleanly now
+        assert writer.error is None
         bad = usb / "bad"
         bad.write_bytes(b"nonsense")
         with pytest.raises(InputError, match="not a cervicam pending-samples file"):
             load_pending(store, bad)
         assert store.sample_count(s.id) == n
+
+
+def test_saving_a_live_session_on_a_full_disk_keeps_it_for_a_retry(tmp_path, monkeypatch):
+    from app.core.live_session import LiveSession
+    from app.core.types import FrameResult
+
+    full = _FullDisk()
+    full.install(monkeypatch)
+    with open_store(tmp_path) as store:
+        session = LiveSession()
+        full.on = True
+        sid = session.start_recording(store, store.create_patient())
+        session.recording.writer.retry_s = 0.05
+        for i in range(400):
+            session.on_result(FrameResult(sample(i), None, None, None, calibrating=False, calibration_progress=1.0, calibrated=True))
+        assert wait_until(lambda: session.recording.writer.warning is not None, 10)
+        with pytest.raises(CervicamError, match="still in memory"):
+            session.stop_recording()
+        assert session.recording is not None  # kept: nothing dropped
+        full.on = False  # the clinician freed space and saves again
+        assert session.stop_recording() == sid
+        assert _frames(store, sid) == list(range(400))
+        assert store.get_session(sid).status == "closed"

@@ -58,3 +58,44 @@ def test_store_problem_reaches_the_window_as_a_sentence(tmp_path, monkeypatch):
     store, problem = open_store_with_reason(tmp_path, passphrase="right")
     assert problem is None and store.vault.unlocked
     store.close()
+
+
+def test_closing_the_window_on_a_full_disk_rescues_the_samples(qtbot, tmp_path, demo_video, demo_truth, monkeypatch):
+    from pathlib import Path
+
+    from app.store import open_store
+    from app.store.resilient_writer import load_pending
+
+    monkeypatch.setenv("CERVICAM_BACKUPS", "0")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: home))
+    full = {"on": True}
+    real = ResilientSampleWriter._connect
+
+    def connect(writer):
+        conn = real(writer)
+        if full["on"]:
+            conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+        return conn
+
+    monkeypatch.setattr(ResilientSampleWriter, "_connect", connect)
+    store = open_store(tmp_path / "data")
+    controller, window = build_window(TruthPipeline(demo_truth), offline_spec(demo_video), store=store, calibration_s=0.5)
+    qtbot.addWidget(window)
+    window.show()
+    controller.new_patient()
+    sid = controller.session.recording.session_id
+    controller.calibrate()
+    controller.start()
+    assert wait_for(lambda: window.banner.kind == "disk", 60)
+    assert controller.save_session() is None  # "Session not saved yet: ...", session kept
+    assert controller.session.recording is not None
+    window.close()  # the clinician gives up: the samples go to the home folder
+    (rescued,) = home.glob("cervicam-unsaved-session-*.cervicam-samples")
+    full["on"] = False
+    n = load_pending(store, rescued)
+    assert n > 30 and store.sample_count(sid) + len(store.events(sid)) == n  # all were waiting in memory
+    frames = [s.frame_index for s in store.samples(sid)]
+    assert frames == list(range(frames[0], frames[0] + len(frames)))  # nothing lost
+    store.close()
