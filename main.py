@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "delete-patient": "app.cli.delete_patient",
     "audit": "app.cli.audit",
     "video": "app.cli.video",
+    "recover": "app.cli.recover",
 }
 
 

@@ -165,8 +165,13 @@ def test_still_full_at_the_end_is_one_message_and_samples_can_be_saved_elsewhere
         assert writer.save_pending(usb / "pending.cervicam-samples") == n
         assert writer.pending == 0
         full.on = False
-        assert load_pending(store, usb / "pending.cervicam-samples") == n
+        store.close()
+        import main
+
+        assert main.main(["recover", str(usb / "pending.cervicam-samples"), "--data-dir", str(tmp_path / "data")]) == 0
+        store = open_store(tmp_path / "data")
         assert _frames(store, s.id) == list(range(n))
+        assert main.main(["recover", str(usb / "pending.cervicam-samples") + "x", "--data-dir", str(tmp_path / "data")]) == 2
         writer.close()  # nothing left: closes cleanly now
         assert writer.error is None
         bad = usb / "bad"
@@ -174,6 +179,7 @@ def test_still_full_at_the_end_is_one_message_and_samples_can_be_saved_elsewhere
         with pytest.raises(InputError, match="not a cervicam pending-samples file"):
             load_pending(store, bad)
         assert store.sample_count(s.id) == n
+        store.close()
 
 
 def test_saving_a_live_session_on_a_full_disk_keeps_it_for_a_retry(tmp_path, monkeypatch):
