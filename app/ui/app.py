@@ -55,6 +55,9 @@ def run_gui(args: argparse.Namespace) -> int:
         QMessageBox.warning(None, "cervicam", f"{store_problem}\n\nMeasuring works; sessions cannot be saved.")
     for notice in store.notices if store is not None else []:  # e.g. restored from a backup
         QMessageBox.warning(None, "cervicam", notice)
+    from app.ui.passphrase import unlock_identities
+
+    unlock_identities(store)  # names encrypted and no $CERVICAM_PASSPHRASE: ask
     controller = LiveController(
         pipeline, source_from_args(args, settings), store=store, engine=engine,
         norm_set=settings.norm_set, calibration_s=settings.calibration_s,

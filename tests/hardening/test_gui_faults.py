@@ -99,3 +99,26 @@ def test_closing_the_window_on_a_full_disk_rescues_the_samples(qtbot, tmp_path, 
     frames = [s.frame_index for s in store.samples(sid)]
     assert frames == list(range(frames[0], frames[0] + len(frames)))  # nothing lost
     store.close()
+
+
+def test_passphrase_prompt_unlocks_names_or_keeps_pseudonyms(qtbot, tmp_path, monkeypatch):
+    from app.store import open_store
+    from app.ui import passphrase
+
+    monkeypatch.setenv("CERVICAM_BACKUPS", "0")
+    with open_store(tmp_path, passphrase="right") as store:
+        pid = store.create_patient(name="Named Person").pseudonym
+    monkeypatch.delenv("CERVICAM_PASSPHRASE", raising=False)
+    answers = iter([("wrong", True), ("right", True)])
+    with open_store(tmp_path) as store:
+        assert store.get_patient(pid).name is None
+        assert passphrase.unlock_identities(store, ask=lambda prompt: next(answers))
+        assert store.get_patient(pid).name == "Named Person"
+    with open_store(tmp_path) as store:  # Cancel: pseudonyms only, nothing refused
+        assert not passphrase.unlock_identities(store, ask=lambda prompt: ("", False))
+        assert store.get_patient(pid).name is None
+    shown = []
+    monkeypatch.setattr(passphrase.QMessageBox, "warning", lambda *a: shown.append(a[2]))
+    with open_store(tmp_path) as store:
+        assert not passphrase.unlock_identities(store, ask=lambda prompt: ("nope", True))
+        assert shown and "Wrong passphrase" in shown[0]
