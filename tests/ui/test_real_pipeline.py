@@ -18,7 +18,9 @@ from tests.ui.helpers import build_window, offline_spec, run_to_end, truth_maxim
 
 pytestmark = pytest.mark.slow
 
-KNOWN_GAP = {"rotation_right", "flexion", "extension"}  # same list as the core's accuracy test
+# Same list as the core's own accuracy test (tests/core/test_dev_video_accuracy.py). Not strict
+# here: the core is being improved, and the GUI's job is checked exactly by the test below.
+KNOWN_GAP = {"rotation_right", "flexion", "extension"}
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,7 @@ def live_run(qapp, demo_video, tmp_path_factory):
         "plotted": window.plots.samples_plotted,
         "sid": sid,
         "recorded": store.recorded(sid) if sid else {},
+        "stored_samples": store.samples(sid) if sid else [],
         "status": window.status.engine.text(),
     }
     window.close()
@@ -68,6 +71,19 @@ def test_six_maxima_within_3_degrees_of_truth(live_run, demo_truth, direction):
     truth = truth_maxima(demo_truth)[direction]
     measured = live_run["maxima"][direction]
     assert measured is not None and abs(measured - truth) <= 3.0, f"{direction}: truth {truth:.1f}, window {measured}"
+
+
+def test_window_maxima_are_exactly_those_of_the_pipeline_samples(live_run):
+    # The GUI adds no error of its own: the maxima it shows are those of the samples the
+    # pipeline produced after calibration (as stored, every frame, none lost: lossless source).
+    from app.core.rom import RomTracker
+
+    samples = live_run["stored_samples"]
+    assert len(samples) >= 900
+    rom = RomTracker()
+    for s in samples:
+        rom.update(s)
+    assert rom.maxima() == pytest.approx(live_run["maxima"])
 
 
 def test_guided_test_runs_to_its_end_and_is_stored(live_run):
