@@ -255,14 +255,18 @@ class MainWindow(QMainWindow):
     def show_settings(self) -> None:
         dialog = SettingsDialog(self.settings, parent=self)
         if dialog.exec():
-            self.settings = dialog.apply()
-            self.controller.calibration_s = self.settings.calibration_s
-            self.calibration.duration_s = self.settings.calibration_s
-            self.controller.session.set_norm_set(self.settings.norm_set)
-            norms = dict(self.controller.session.norm_set.values)
-            self.plots.set_norms(norms)
-            self.maxima.set_norms(norms)
-            self._save_settings()
+            self.apply_settings(dialog.apply())
+
+    def apply_settings(self, settings: AppSettings) -> None:
+        """Norms and the neutral hold apply now; engine, model and data folder at the next start."""
+        self.settings = settings
+        self.controller.calibration_s = settings.calibration_s
+        self.calibration.duration_s = settings.calibration_s
+        self.controller.session.set_norm_set(settings.norm_set)
+        norms = dict(self.controller.session.norm_set.values)
+        self.plots.set_norms(norms)
+        self.maxima.set_norms(norms)
+        self._save_settings()
 
     def set_source(self, spec: workers.SourceSpec) -> None:
         if spec.camera is not None:

@@ -252,3 +252,30 @@ def test_free_measurement_of_a_new_patient_is_recorded_and_saved(window_factory,
     for direction in DIRECTIONS:  # free-mode trials carry the per-direction values into the store
         assert recorded[direction] == pytest.approx(truth[direction], abs=3.0), direction
     assert store.get_session(sid).protocol["free_mode"] is True
+
+
+def test_settings_dialog_changes_norms_and_hold(window_factory, demo_video, demo_truth, qsettings):
+    from app.ui.dialogs import SettingsDialog
+
+    controller, window = window_factory(TruthPipeline(demo_truth), offline_spec(demo_video))
+    window.qsettings = qsettings
+    dialog = SettingsDialog(window.settings, parent=window)
+    dialog.norms.setCurrentIndex(dialog.norms.findData("va"))
+    dialog.calibration.setValue(3.0)
+    window.apply_settings(dialog.apply())
+    assert controller.session.norm_set.key == "va" and window.maxima.norms["extension"] == 45.0
+    assert controller.calibration_s == 3.0 and window.plots.norm_lines["extension"].value() == -45.0
+    assert AppSettings.load(qsettings).calibration_s == 3.0 and AppSettings.load(qsettings).norm_set == "va"
+
+
+def test_camera_chooser_emits_index_and_resolution(qtbot):
+    from app.ui.source_bar import SourceBar
+
+    bar = SourceBar(None)
+    qtbot.addWidget(bar)
+    bar.set_camera(2, 1920, 1080)
+    with qtbot.waitSignal(bar.source_chosen) as sig:
+        bar.use_camera.click()
+    spec = sig.args[0]
+    assert (spec.camera, spec.width, spec.height, spec.is_file) == (2, 1920, 1080, False)
+    assert not bar.demo.isEnabled()  # no demo video shipped: the button says so
