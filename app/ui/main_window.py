@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         self._ticks = 0
+        self._plots_seen = -1
         if settings.geometry:
             self.restoreGeometry(settings.geometry)
         else:
@@ -142,7 +143,7 @@ class MainWindow(QMainWindow):
         self.banner.retry_requested.connect(lambda: c.set_source(workers.SourceSpec(camera=self.settings.camera, width=self.settings.width, height=self.settings.height)))
         self.source_bar.source_chosen.connect(self.set_source)
         c.source_state.connect(self._on_source_state)
-        c.events.connect(self.protocol.on_events)
+        c.events.connect(self._on_events)
         c.protocol_changed.connect(self._on_protocol_changed)
         c.session_changed.connect(self._refresh_patients)
         c.message.connect(lambda text: self.status.showMessage(text, 5000))
@@ -152,23 +153,28 @@ class MainWindow(QMainWindow):
         c = self.controller
         self._ticks += 1
         image = c.latest_image()
-        if image is not None and c.frames_shown != c.session.results_seen:
-            c.frames_shown = c.session.results_seen
+        seen = c.session.results_seen
+        new_frame = image is not None and c.frames_shown != seen
+        if new_frame:
+            c.frames_shown = seen
             self.video.show_result(image, c.latest_result)
             r = c.latest_result
             if r is not None:
                 self.calibration.show_state(r.calibrating, r.calibration_progress, r.calibrated)
-            self.plots.set_data(c.session.history.arrays())
-            maxima = c.session.maxima()
-            self.plots.set_maxima(maxima)
-            self.maxima.set_maxima(maxima)
+            self.maxima.set_maxima(c.session.maxima())
             proto = c.session.protocol
             if proto is not None:
                 state = proto.state
                 norm = c.session.norm_set.norm_for(state.motion) if state.motion else None
                 self.protocol.show_state(state, norm)
-                if self._ticks % 10 == 0 or state.in_trial is False:
+                if self._ticks % 10 == 0:  # trial ends refresh it at once (_on_events)
                     self.protocol.show_results(proto.results(), c.session.norm_set)
+        # Plots at 15 Hz (smooth to the eye, half the CPU of 30 Hz), and always once the stream
+        # pauses so the last samples are on screen.
+        if self._plots_seen != seen and (self._ticks % 2 == 0 or not new_frame):
+            self._plots_seen = seen
+            self.plots.set_data(c.session.history.arrays())
+            self.plots.set_maxima(c.session.maxima())
         if self._ticks % 15 == 0:
             self.status.set_stats(c.stats())
             self._show_disk_state()
@@ -291,6 +297,12 @@ class MainWindow(QMainWindow):
             self.banner.clear()
             self.video.view.message = ""
         self.video.view.update()
+
+    def _on_events(self, events: list) -> None:
+        self.protocol.on_events(events)
+        proto = self.controller.session.protocol
+        if proto is not None:
+            self.protocol.show_results(proto.results(), self.controller.session.norm_set)
 
     def _on_protocol_changed(self) -> None:
         proto = self.controller.session.protocol
