@@ -31,7 +31,7 @@ class BundleConfig:
     window_keyframes: int = 10
     keyframe_every: int = 3
     keyframe_min_deg: float = 2.0  # a new keyframe needs this much rotation since the last
-    point_prior_mm: float = 30.0  # how far the model's guess of a point may be wrong
+    point_prior_mm: float = 60.0  # how far the model's guess of a point may be wrong
     pixel_sigma: float = 1.0
     huber_px: float = 2.0
     iterations: int = 6  # per refinement; each starts from the last one's answer

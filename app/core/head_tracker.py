@@ -46,6 +46,8 @@ class HeadTrackerConfig:
     hfov_deg: float = DEFAULT_HFOV_DEG
     reanchor_every: int = 3  # frames between re-anchors while the mesh is trusted
     reanchor_disagreement_deg: float = 1.0
+    rest_deg_per_s: float = 8.0  # slower than this the head counts as resting
+    recover_disagreement_deg: float = 10.0
 
 
 class HeadTracker:
@@ -63,6 +65,7 @@ class HeadTracker:
         self._model_buffer: list[np.ndarray] = []
         self._mesh_guess: tuple[np.ndarray, np.ndarray] | None = None
         self._since_anchor = 0
+        self._last_mesh: tuple[np.ndarray, float] | None = None
 
     @property
     def has_model(self) -> bool:
@@ -97,7 +100,7 @@ class HeadTracker:
             if self._model is None:
                 return HeadObservation(box=self._box_from_landmarks(mesh, body), face_landmarks=mesh,
                                        face_confidence=1.0 if mesh is not None else 0.0, body_landmarks=body)
-        rotation, translation, quality, source = self._pose(mesh, gray)
+        rotation, translation, quality, source = self._pose(mesh, gray, frame.timestamp)
         box = self._box_from_pose(rotation, translation) if rotation is not None else None
         if box is None:
             box = self._box_from_landmarks(mesh, body)
@@ -146,27 +149,40 @@ class HeadTracker:
         self._mesh_guess = (rvec.ravel(), tvec.ravel())
         return cv2.Rodrigues(rvec)[0], tvec.ravel()
 
-    def _pose(self, mesh, gray):
+    def _pose(self, mesh, gray, time_s: float):
         cfg = self.config
         tracker = self._tracker
         mesh_pose = self._mesh_pose(mesh) if mesh is not None else None
-        trusted = False
+        near_neutral = at_rest = False
         if mesh_pose is not None:
             a = angles_from_matrix(mesh_pose[0])
-            trusted = abs(a.yaw_deg) < cfg.mesh_trusted_deg and abs(a.pitch_deg) < cfg.mesh_trusted_deg
-        tracked: RigidPose | None = tracker.update(gray, allow_seed_anchored=trusted)
-        if trusted:
+            near_neutral = abs(a.yaw_deg) < cfg.mesh_trusted_deg and abs(a.pitch_deg) < cfg.mesh_trusted_deg
+            if self._last_mesh is not None and time_s > self._last_mesh[1]:
+                speed = rotation_angle_deg(self._last_mesh[0], mesh_pose[0]) / (time_s - self._last_mesh[1])
+                at_rest = speed < cfg.rest_deg_per_s
+            self._last_mesh = (mesh_pose[0], time_s)
+        else:
+            self._last_mesh = None
+        # The mesh under-reads angles as they grow, so it anchors the model only while the head
+        # rests near neutral, never at the start of a movement.
+        anchor = near_neutral and at_rest
+        tracked: RigidPose | None = tracker.update(gray, allow_seed_anchored=anchor)
+        if near_neutral and tracked is not None and not anchor:
+            # The face is back in view and the model disagrees grossly: the model lost its way.
+            anchor = rotation_angle_deg(tracked.rotation, mesh_pose[0]) > cfg.recover_disagreement_deg
+        if anchor:
             rotation, translation = mesh_pose
             self._since_anchor += 1
-            drift = 0.0
-            if tracked is not None:
-                drift = rotation_angle_deg(tracked.rotation, rotation)
+            drift = 0.0 if tracked is None else rotation_angle_deg(tracked.rotation, rotation)
             if tracked is None or drift > cfg.reanchor_disagreement_deg or self._since_anchor >= cfg.reanchor_every:
                 tracker.correct(gray, rotation, translation)
                 self._since_anchor = 0
             return rotation, translation, 1.0, SOURCE_MESH
         if tracked is not None:
-            return tracked.rotation, tracked.translation, _model_quality(tracked), SOURCE_MODEL
+            quality = _model_quality(tracked)
+            if near_neutral:
+                quality = max(quality, 0.9)  # the whole face is in view: not an extrapolation
+            return tracked.rotation, tracked.translation, quality, SOURCE_MODEL
         if mesh_pose is not None:
             # The model tracker lost the head but the mesh still sees a face: restart from it.
             tracker.start(gray, mesh_pose[0], mesh_pose[1], anchored=False)
