@@ -47,6 +47,10 @@ class MotionFigure(QWidget):
         p.translate(self.width() / 2, self.height() / 2)
         p.scale(side / 200, side / 200)
         fg = self.palette().color(self.foregroundRole())
+        if self.motion == "done":  # the test is over: a check mark
+            p.setPen(QPen(QColor("#22a06b"), 14, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+            p.drawPolyline(QPolygonF([QPointF(-55, 0), QPointF(-15, 40), QPointF(60, -45)]))
+            return
         if self.motion not in _FIGURES:
             p.setPen(QPen(fg, 3))
             p.drawEllipse(QRectF(-40, -50, 80, 100))

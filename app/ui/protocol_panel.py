@@ -144,7 +144,7 @@ class ProtocolPanel(QGroupBox):
             )
         else:
             self.motion.setText({"calibration": "Neutral calibration", "done": "Test complete", "free": "Free mode"}.get(state.phase, state.phase))
-            self.figure.set_motion(None)
+            self.figure.set_motion("done" if state.phase == "done" else None)
             self.count.setText("")
         done = state.phase == "done"
         self.prompt.setText("All motions measured: save the session and export the report (Patient & session tab)." if done else state.prompt)
