@@ -20,7 +20,6 @@ Sequences are not people: BIWI recorded four people twice (:data:`SEQUENCE_SUBJE
 from __future__ import annotations
 
 import logging
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,8 +277,3 @@ def list_frames(hpdb: Path) -> list[BiwiFrame]:
             )
     return frames
 
-
-def angle_error_deg(a: float, b: float) -> float:
-    """Absolute difference of two angles in degrees, wrapped to [0, 180]."""
-    d = (a - b + 180.0) % 360.0 - 180.0
-    return abs(d) if not math.isnan(d) else math.nan
