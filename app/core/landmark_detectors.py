@@ -30,7 +30,7 @@ def import_mediapipe():
 class DetectorConfig:
     face_detection_confidence: float = 0.3
     face_tracking_confidence: float = 0.05
-    body_every_n_frames: int = 3  # the body model is ~4x slower than the face mesh; trunk moves slowly
+    body_every_n_frames: int = 5  # the body model is ~4x slower than the face mesh; trunk moves slowly
     # Only the 'full' pose model (complexity 1) ships inside the wheel; others would be downloaded.
     body_model_complexity: int = 1
 

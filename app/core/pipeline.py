@@ -59,7 +59,8 @@ class SampleMaker:
         self._uncalibrated = uncalibrated
 
     def __call__(self, raw: RawMeasurement) -> PoseSample:
-        trunk_rot, trunk_lean = trunk_angles(raw.trunk, self.neutral.trunk)
+        _, trunk_lean = trunk_angles(raw.trunk, self.neutral.trunk)
+        trunk_rot = None  # not measurable from one frontal camera: see app.core.trunk
         if raw.rotation is None:
             return PoseSample(raw.frame_index, raw.time_s, False, 0.0, trunk_rotation_deg=trunk_rot,
                               trunk_lean_deg=trunk_lean)

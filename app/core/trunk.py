@@ -1,10 +1,14 @@
 """Trunk orientation from the shoulder line (MediaPipe body pose), for compensation flags.
 
-Lean comes from the tilt of the shoulder line in the image (reliable). Rotation comes from how
-much the shoulder line shortens against its neutral length, ``acos(width / neutral_width)``:
-MediaPipe's per-point depth was tried first and follows the *head's* yaw (the body model infers
-the body from the head), so it would flag every head turn as trunk rotation. The sign of the
-rotation is taken from that depth only as a hint, which is why the flag wording stays neutral.
+Lean comes from the tilt of the shoulder line in the image: on the dev video it stays within
+3.6 degrees of neutral through every head movement, so it is trusted.
+
+Trunk *rotation* is not measured (always None), on purpose: from one frontal camera both ways
+tried were wrong. MediaPipe's per-point depth follows the head's yaw (the body model infers the
+body from the head), and the shortening of the shoulder line, ``acos(width / neutral_width)``,
+read 15-26 degrees during head rotations and up to 64 degrees in flexion (the chin hides the
+shoulders) while the trunk did not move. A flag that fires on every trial would teach the
+clinician to ignore flags; the function below is kept for a second camera or a better body model.
 
 Angles in degrees: rotation positive when the trunk turns to the patient's left, lean positive
 toward the patient's left shoulder (it drops in the image). In an unmirrored image the patient's
