@@ -201,6 +201,7 @@ def main() -> int:
     parser.add_argument("--size", default="1366x768", help="window size WxH (the smallest screen the GUI targets)")
     parser.add_argument("--engine", default="landmarks")
     parser.add_argument("--no-timing", action="store_true", help="skip the real-time pass (live.png, fps/latency)")
+    parser.add_argument("--timing-only", action="store_true", help="only the real-time pass, no pictures")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     size = tuple(int(v) for v in args.size.lower().split("x"))
@@ -208,6 +209,10 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from app.store import open_store
 
+    if args.timing_only:
+        figures = realtime_run(None, size, args.engine)
+        print("real-time pass on the dev video:", ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(tmp)
         guided_run(args.out, size, args.engine, store)
