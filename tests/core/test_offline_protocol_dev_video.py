@@ -1,8 +1,8 @@
 """`analyze --report` path on the dev video: the offline protocol over the measuring core's samples.
 
 The protocol must find each of the six motions (one excursion each on this video) and record it
-without adding error to what the measuring core measured; the issue's 3° bound against the
-video's truth then depends on the measuring core (issue 3), tracked as a non-strict xfail.
+without adding error to what the measuring core measured, and within the issue's 3° of the
+video's truth.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ def test_trial_windows_match_the_movements(dev_run, demo_truth):
         assert label.get(peak_frame["movement"]) == trial.motion
 
 
-@pytest.mark.xfail(strict=False, reason="issue 3: the measuring core under-reads some end ranges on this video")
 def test_recorded_within_3_degrees_of_truth(dev_run):
     _, outcome, truth = dev_run
     recorded = outcome.recorded()

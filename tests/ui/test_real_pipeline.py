@@ -20,7 +20,6 @@ pytestmark = pytest.mark.slow
 
 # Same list as the core's own accuracy test (tests/core/test_dev_video_accuracy.py). Not strict
 # here: the core is being improved, and the GUI's job is checked exactly by the test below.
-KNOWN_GAP = {"rotation_right", "flexion", "extension"}
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +62,7 @@ def test_plots_receive_samples(live_run):
     assert live_run["plotted"] >= 590
 
 
-@pytest.mark.parametrize(
-    "direction",
-    [pytest.param(d, marks=pytest.mark.xfail(reason="measuring core under-reads on this video (issue 3)")) if d in KNOWN_GAP else d for d in DIRECTIONS],
-)
+@pytest.mark.parametrize("direction", list(DIRECTIONS))
 def test_six_maxima_within_3_degrees_of_truth(live_run, demo_truth, direction):
     truth = truth_maxima(demo_truth)[direction]
     measured = live_run["maxima"][direction]
