@@ -1,6 +1,7 @@
 """Work-around for a defect of the installed Qt binding on Python 3.11, applied from ``app/ui/__init__``.
 
-The PySide6 6.12 build in use returns ``None``, ``True`` and ``False`` from C++-wrapped calls
+PySide6 6.12.0 (pyproject pins 6.11.3, which is free of it; this guards a user who upgrades)
+returns ``None``, ``True`` and ``False`` from C++-wrapped calls
 (``QLabel.setText``, ``QWidget.update``, ``Signal.emit``, ``QObject.property`` …) without taking
 a reference for the caller: fine on Python >= 3.12, where those singletons are immortal, but on
 3.11 every call drops one reference. A live window makes thousands of such calls per second
