@@ -13,8 +13,10 @@ Public API
   ``close_session(id, status='closed'|'interrupted')``.
 * Crash recovery: ``interrupted_sessions()`` lists sessions still 'recording' (call at start-up,
   before opening a new one), ``resume_session(id) -> last sample time``, or ``close_session``.
-* Samples/events: ``open_writer(session_id) -> SampleWriter`` (background thread, commits every
-  0.5 s; ``add_sample``, ``add_event``, ``error``, ``close()``); ``samples(id)``, ``events(id)``.
+* Samples/events: ``open_writer(session_id) -> ResilientSampleWriter`` (background thread, commits
+  every 0.5 s, keeps samples in memory while the disk cannot be written; ``add_sample``,
+  ``add_event``, ``warning``, ``pending``, ``save_pending(path)``, ``error``, ``close()``; see
+  ``app.store.resilient_writer``); ``samples(id)``, ``events(id)``.
 * Results: ``save_trials(id, trials)`` -> per-motion ``MotionResult`` (AMA rule recomputed),
   ``trials(id)``, ``motion_results(id)``, ``recorded(id) -> {direction: deg | None}``.
 * Transfer: ``export_patient(store, patient, path)``, ``import_patient(store, path)`` in
@@ -25,9 +27,8 @@ Errors the user can act on raise ``app.errors.InputError`` / ``CervicamError`` (
 
 from app.store.paths import database_path, resolve_data_dir
 from app.store.store import CLOSED, INTERRUPTED, RECORDING, Patient, Session, Store, StoredEvent, open_store
-from app.store.writer import SampleWriter
 
 __all__ = [
-    "CLOSED", "INTERRUPTED", "RECORDING", "Patient", "Session", "SampleWriter", "Store", "StoredEvent",
+    "CLOSED", "INTERRUPTED", "RECORDING", "Patient", "Session", "Store", "StoredEvent",
     "database_path", "open_store", "resolve_data_dir",
 ]  # fmt: skip

@@ -1,7 +1,7 @@
 """A sample writer that keeps recording when the disk is full or the data folder turns read-only.
 
-Same interface as :class:`app.store.writer.SampleWriter` (``add_sample``, ``add_event``,
-``close``, ``error``, ``samples_written``, ``last_committed_time_s``), plus:
+``Store.open_writer`` returns it. Interface: ``add_sample``, ``add_event``, ``close``, ``error``,
+``samples_written``, ``last_committed_time_s``, plus:
 
 * ``warning``: None while everything reaches the disk, else one sentence for the user ("not
   saved to disk: ... N samples kept in memory, saved automatically when space is back");
@@ -33,8 +33,14 @@ from typing import Any
 from app.core.protocol import ProtocolEvent
 from app.core.types import PoseSample
 from app.errors import CervicamError, InputError
-from app.store.rows import EVENT_COLUMNS, SAMPLE_COLUMNS, event_to_row, sample_to_row
-from app.store.writer import _EVENT_SQL, _SAMPLE_SQL
+from app.store.rows import (
+    EVENT_COLUMNS,
+    EVENT_INSERT_SQL,
+    SAMPLE_COLUMNS,
+    SAMPLE_INSERT_SQL,
+    event_to_row,
+    sample_to_row,
+)
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +183,8 @@ class ResilientSampleWriter:
             if conn is None:
                 conn = self._connect()
             with conn:  # one transaction per flush: all of it or none of it
-                conn.executemany(_SAMPLE_SQL, samples)
-                conn.executemany(_EVENT_SQL, events)
+                conn.executemany(SAMPLE_INSERT_SQL, samples)
+                conn.executemany(EVENT_INSERT_SQL, events)
         except sqlite3.Error as exc:
             self.failures += 1
             with self._lock:
@@ -264,8 +270,8 @@ def load_pending(store: Any, path: str | os.PathLike[str]) -> int:
     store.get_session(sid)
     try:
         with store.conn:
-            store.conn.executemany(_SAMPLE_SQL, samples)
-            store.conn.executemany(_EVENT_SQL, events)
+            store.conn.executemany(SAMPLE_INSERT_SQL, samples)
+            store.conn.executemany(EVENT_INSERT_SQL, events)
     except sqlite3.Error as exc:
         raise InputError(f"{p} could not be added, nothing was changed ({exc})") from None
     return len(samples) + len(events)

@@ -15,6 +15,16 @@ TRIAL_COLUMNS = (
     "motion", "kind", "number", "start_s", "peak_s", "end_s", "max_deg", "flags", "discarded", "manual",
 )  # fmt: skip
 
+# Inserts of (session_id, *sample_to_row(...)) / (session_id, *event_to_row(...)) rows.
+SAMPLE_INSERT_SQL = (
+    f"INSERT INTO samples (session_id, {', '.join(SAMPLE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (len(SAMPLE_COLUMNS) + 1))})"
+)
+EVENT_INSERT_SQL = (
+    f"INSERT INTO events (session_id, {', '.join(EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (len(EVENT_COLUMNS) + 1))})"
+)
+
 
 def join_flags(flags: tuple[str, ...] | list[str]) -> str:
     return ",".join(flags)

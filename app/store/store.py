@@ -32,7 +32,6 @@ from app.store.rows import (
     trial_to_row,
 )
 from app.store.schema import check_version, migrate
-from app.store.writer import SampleWriter
 
 log = logging.getLogger(__name__)
 
