@@ -5,22 +5,24 @@
 
 Prints, in one run:
 
-1. per face (crop given, batch 1): ms and faces/s for the onnx engine in fp32, int8 as
-   ``training.export_onnx --int8`` writes it, int8 static (QDQ, calibrated; see below), fp16 on
-   CUDA when there is one, and torch eager as the reference, at each CPU thread count;
+1. per face (crop given, batch 1): ms and faces/s for the onnx engine in fp32, int8 static (QDQ,
+   calibrated: ``training.export_onnx.quantize_static_int8``, what ``export_onnx --int8`` writes),
+   fp16 on CUDA when there is one, and torch eager as the reference, at each CPU thread count;
 2. the whole app pipeline per frame (head tracker + engine) on the dev video: the landmarks
    engine and the onnx engine (fp32, int8 static), frames/s;
 3. accuracy on the dev video (``../shared/dev_videos``) when the model was trained on real data;
    otherwise it says the model is untrained and gives none;
 4. what int8 costs in accuracy on generated BIWI-format data (a tiny model trained for a few steps
-   by the real training code, calibrated on its train split, measured on its test split).
+   by the real training code, exported with ``--int8``: calibrated on its train split, measured on
+   its test split).
 
 Without ``--checkpoint``/``--model`` the first fp32 model of the model folders (``python main.py
 models``) is used; with none there, the dual-branch ResNet18 at 224 px with random weights, made by
 the training code: its speed is the real model's speed, its angles mean nothing.
 
-Static int8 here (``quantize_static_int8``) is the quantisation this benchmark recommends for
-``training.export_onnx --int8``; it lives here only until the exporter has it.
+The int8 model: the exporter's ``FILE.int8.onnx`` beside ``--model`` when there is one; else the
+fp32 model quantised by the exporter's own function, calibrated on dev-video crops (a checkpoint
+or the untrained model has no split folder to calibrate on).
 """
 
 from __future__ import annotations
@@ -93,49 +95,13 @@ def untrained_checkpoint(out_dir: Path, input_size: int = 224) -> Path:
 
 
 def export_variants(checkpoint: Path, out_dir: Path, data_dir: Path | None = None) -> Path:
-    """fp32 + the exporter's int8 variant (+ fp16 when CUDA could run it); returns the fp32 path."""
+    """fp32, the exporter's static int8 when ``data_dir`` gives calibration crops, fp16 when CUDA
+    could run it; returns the fp32 path."""
     from training.export_onnx import export_onnx
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return export_onnx(checkpoint, out_dir / "model.onnx", data_dir=data_dir, int8=True, fp16=cuda_available())
-
-
-def quantize_static_int8(src: Path, dst: Path, calibration_crops: np.ndarray) -> Path:
-    """Static int8 (QDQ, uint8 activations, per-channel int8 weights) calibrated on ``calibration_crops``.
-
-    Dynamic int8 only quantises MatMul well; a CNN's convolutions become ConvInteger, which
-    onnxruntime runs far slower than fp32. Static QDQ lets it fuse into int8 convolutions (VNNI).
-    The metadata (crop rule, convention, ...) is kept, ``precision`` becomes ``int8``.
-    """
-    import onnx
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    class Crops(CalibrationDataReader):
-        def __init__(self) -> None:
-            self._it = iter([{"image": c[None]} for c in calibration_crops])
-
-        def get_next(self):
-            return next(self._it, None)
-
-    pre = dst.with_name(dst.stem + ".pre.onnx")
-    quant_pre_process(str(src), str(pre))
-    quantize_static(
-        str(pre), str(dst), Crops(), quant_format=QuantFormat.QDQ,
-        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
-    )
-    pre.unlink(missing_ok=True)
-    meta = {p.key: p.value for p in onnx.load(str(src), load_external_data=False).metadata_props}
-    meta["precision"] = "int8"
-    meta["quantization"] = "static QDQ, uint8 activations, per-channel int8 weights"
-    proto = onnx.load(str(dst))
-    del proto.metadata_props[:]
-    for key, value in meta.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    onnx.save(proto, str(dst))
-    return dst
+        return export_onnx(checkpoint, out_dir / "model.onnx", data_dir=data_dir, int8=data_dir is not None, fp16=cuda_available())
 
 
 def registry_model() -> Path | None:
@@ -235,12 +201,12 @@ def dev_video_accuracy(engine, truth_csv: Path, video: Path) -> dict[str, float]
 def generated_int8_cost(
     work: Path, input_size: int, epochs: int, steps: int
 ) -> tuple[list[tuple[str, dict[str, float], float]], int, int]:
-    """Test-split MAE of a small model trained on generated data: predict-the-mean baseline, fp32,
-    exporter int8, static int8; with each variant's largest difference from fp32 (deg)."""
+    """Test-split MAE of a small model trained on generated data: predict-the-mean baseline, fp32 and
+    the exporter's static int8; with the int8 model's largest difference from fp32 (deg)."""
     from training.config import load_config
     from training.crop_cache import load_crops
     from training.dataset import load_split
-    from training.export_onnx import run_onnx
+    from training.export_onnx import calibration_crops, run_onnx
     from training.metrics import mae_per_axis
     from training.preprocess import preprocess
     from training.synthetic_biwi import write_synthetic_biwi
@@ -258,17 +224,16 @@ def generated_int8_cost(
         result = train(cfg, work / "splits", work / "run", show_progress=False)
     fp32 = export_variants(result.best_path, work / "onnx", data_dir=work / "splits")
     train_arrays = load_split(work / "splits", "train")
-    calibration = np.asarray(load_crops(work / "splits", "train", input_size, train_arrays["image_paths"], train_arrays["bbox"]))
-    static = quantize_static_int8(fp32, work / "onnx" / "model.int8-static.onnx", calibration[:64])
+    n_calibration = len(calibration_crops(work / "splits", input_size))  # what the exporter calibrated on
     test = load_split(work / "splits", "test")
     crops = np.asarray(load_crops(work / "splits", "test", input_size, test["image_paths"], test["bbox"]))
     baseline = np.tile(np.asarray(train_arrays["angles"]).mean(axis=0), (len(crops), 1))
     rows = [("predict train mean", mae_per_axis(baseline, test["angles"]), float("nan"))]
     reference = run_onnx(fp32, crops)
-    for label, path in (("fp32", fp32), ("int8 (export_onnx)", fp32.with_name("model.int8.onnx")), ("int8 static", static)):
+    for label, path in (("fp32", fp32), ("int8 static (export_onnx)", fp32.with_name("model.int8.onnx"))):
         pred = run_onnx(path, crops)
         rows.append((label, mae_per_axis(pred, test["angles"]), float(np.abs(pred - reference).max())))
-    return rows, len(crops), len(calibration)
+    return rows, len(crops), n_calibration
 
 
 # --- main -------------------------------------------------------------------------------------
@@ -334,8 +299,15 @@ def main(argv: list[str] | None = None) -> int:
     models = {"fp32": fp32}
     exporter_int8 = fp32.with_name(fp32.stem + ".int8.onnx")
     if exporter_int8.is_file():
-        models["int8 (export_onnx)"] = exporter_int8
-    models["int8 static"] = quantize_static_int8(fp32, work / "model.int8-static.onnx", crops[:32])
+        models["int8 static"] = exporter_int8
+        print(f"int8: {exporter_int8.name} ({read_model_info(exporter_int8).describe('quantization')})")
+    else:
+        from training.export_onnx import CALIBRATION_FRAMES, quantize_static_int8
+
+        calibration = crops[np.unique(np.linspace(0, len(crops) - 1, min(len(crops), CALIBRATION_FRAMES // 2)).round().astype(int))]
+        models["int8 static"] = quantize_static_int8(fp32, work / "model.int8.onnx", calibration)
+        print(f"int8: {fp32.name} quantised by training.export_onnx.quantize_static_int8, calibrated on "
+              f"{len(calibration)} dev-video crops")
     fp16 = fp32.with_name(fp32.stem + ".fp16.onnx")
     if cuda_available() and fp16.is_file():
         models["fp16"] = fp16
@@ -382,11 +354,11 @@ def main(argv: list[str] | None = None) -> int:
         gen_rows, n_test, n_cal = generated_int8_cost(
             work / "generated", args.generated_size, args.generated_epochs, args.generated_steps
         )
-        print(f"{n_test} test crops (subject split), static int8 calibrated on {min(64, n_cal)} train crops")
+        print(f"{n_test} test crops (subject split), static int8 calibrated on {n_cal} train crops")
         base = gen_rows[1][1]["mean"]
         for label, mae, diff in gen_rows:
             extra = "" if np.isnan(diff) else f"; change vs fp32 {mae['mean'] - base:+.3f}, max |diff| {diff:.3f} deg"
-            print(f"{label:22s} MAE yaw {mae['yaw']:.3f}, pitch {mae['pitch']:.3f}, roll {mae['roll']:.3f}, "
+            print(f"{label:26s} MAE yaw {mae['yaw']:.3f}, pitch {mae['pitch']:.3f}, roll {mae['roll']:.3f}, "
                   f"mean {mae['mean']:.3f} deg{extra}")
     if args.keep:
         print(f"\n(work files kept in {work})")

@@ -43,6 +43,19 @@ SEQUENCE_SUBJECT: dict[str, str] = {
 
 FRAME_PATTERN = re.compile(r"^frame_(\d+)_rgb\.png$")
 
+# What a BIWI-format folder holds, as preprocess records it (npz ``dataset``) and the model card
+# shows it. training.synthetic_biwi leaves SYNTHETIC_MARKER in the folder it writes, so a model
+# trained on its renders is never presented as a BIWI model.
+BIWI_DATASET = "BIWI Kinect Head Pose"
+SYNTHETIC_DATASET = "synthetic BIWI-format test data (not BIWI)"
+SYNTHETIC_MARKER = "CERVICAM_SYNTHETIC_DATA.txt"
+
+
+def dataset_name(hpdb: Path) -> str:
+    """SYNTHETIC_DATASET when ``hpdb`` (or its parent) holds SYNTHETIC_MARKER, else BIWI_DATASET."""
+    hpdb = Path(hpdb)
+    return SYNTHETIC_DATASET if any((d / SYNTHETIC_MARKER).is_file() for d in (hpdb, hpdb.parent)) else BIWI_DATASET
+
 
 @dataclass(frozen=True)
 class Calibration:

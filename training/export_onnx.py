@@ -3,6 +3,11 @@
     python -m training.export_onnx --checkpoint models/saved/cervical_headpose_cnn_best.pth \
         --out models/cervical_headpose_resnet18.onnx [--data data/splits] [--int8] [--fp16]
 
+``--int8`` (needs ``--data``) also writes ``FILE.int8.onnx``: static int8 quantisation (QDQ,
+uint8 activations, per-channel int8 weights) calibrated on up to 200 crops of ``--data``'s train
+split; its card holds the accuracy change against fp32 on the ``--split`` crops. (Dynamic int8
+makes this CNN several times slower than fp32 on the CPU: its convolutions become ConvInteger.)
+
 Graph
     input  ``image``          uint8 [N, H, W, 3] RGB face crop (H = W = ``input_size``), cut by
                               app.core.crop.CropRule(margin=crop_margin, input_size); the
@@ -25,13 +30,16 @@ Graph
     architecture      dual_branch
     backbone          resnet18 | resnet34 | efficientnet_b0 | mobilenet_v2
     pretrained        where the backbone's initial weights came from
-    training_data     dataset and frame count, e.g. "BIWI Kinect Head Pose, 10046 train frames"
+    training_data     dataset (as preprocess recorded it), folder and frame count, e.g. "BIWI Kinect
+                      Head Pose (data/splits), 10046 train frames" or "synthetic BIWI-format test
+                      data (not BIWI) (...), 28 train frames"
     split             split protocol and seed, e.g. "subject (seed 42)"
     val_mae_yaw, val_mae_pitch, val_mae_roll, val_mae_mean       degrees, validation split
     test_mae_yaw, test_mae_pitch, test_mae_roll, test_mae_mean   degrees, test split (when --data
                       is given; else absent), plus test_mae_fsanet_mean (literature's reading)
     range_yaw_deg, range_pitch_deg, range_roll_deg   largest |angle| in the training split
     precision         fp32 | int8 | fp16
+    quantization      int8 only: the method and its calibration crops
     parity_max_abs_diff_deg   onnxruntime vs torch (fp32) or vs the fp32 ONNX (variants)
     git_commit, date  source revision and UTC export time
     producer          "cervicam training.export_onnx"
@@ -55,6 +63,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from app.core.angles import CONVENTION_TEXT
 from app.core.crop import CropRule
 from app.errors import InputError
 from training.checkpoint import model_from_checkpoint
@@ -67,11 +76,11 @@ log = logging.getLogger(__name__)
 OUTPUT_NAMES = ("angles", "face_landmarks", "pose_landmarks")
 OPSET = 17
 PARITY_TOLERANCE_DEG = 1e-3
-CONVENTION = (
-    "cervicam v1: yaw,pitch,roll degrees of the head relative to the camera; yaw+ = patient's left, "
-    "pitch+ = flexion, roll+ = toward patient's left shoulder; R = R_y(-yaw) R_x(pitch) R_z(roll), "
-    "camera axes x right, y down, z forward"
-)
+CONVENTION = CONVENTION_TEXT  # app.core.angles: the one definition, shared with the app's check
+CALIBRATION_FRAMES = 200  # train crops the static int8 quantisation is calibrated on (at most)
+CALIBRATION_BATCH = 8
+# Checkpoints of preprocess runs that did not record their dataset (before the ``dataset`` field).
+UNRECORDED_DATASET = "BIWI-format data (source not recorded by preprocess)"
 
 
 class ExportWrapper(nn.Module):
@@ -160,8 +169,14 @@ def export_onnx(
     """Write the ONNX model, its JSON/Markdown cards and optional int8/fp16 variants; return the path.
 
     ``data_dir`` (a preprocessed split folder) adds test MAE to the metadata, real crops to the
-    parity check, and the accuracy of the variants. Raises InputError if parity exceeds 1e-3 deg.
+    parity check, and the accuracy of the variants; ``int8`` needs it (calibration crops of its
+    train split). Raises InputError if parity exceeds 1e-3 deg or ``int8`` lacks ``data_dir``.
     """
+    if int8 and data_dir is None:
+        raise InputError(
+            "--int8 needs --data DIR (a preprocessed split folder): static int8 quantisation is "
+            "calibrated on the crops of its train split"
+        )
     model, cfg, ckpt = model_from_checkpoint(checkpoint_path)
     if not isinstance(model, DualBranchNet):
         raise InputError(f"{checkpoint_path} is a {cfg.model.architecture} model; only image models export to the ONNX contract")
@@ -171,6 +186,7 @@ def export_onnx(
         raise InputError(f"--out must end in .onnx, not {out_path.name}")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     size = cfg.model.input_size
+    calibration = calibration_crops(Path(data_dir), size) if int8 else None
     rule = CropRule(margin=float(ckpt.get("crop_margin", CropRule().margin)), input_size=size)
 
     wrapper = ExportWrapper(model).eval()
@@ -212,7 +228,7 @@ def export_onnx(
         "architecture": cfg.model.architecture,
         "backbone": cfg.model.backbone,
         "pretrained": str(ckpt.get("weights_source", "unknown")),
-        "training_data": f"BIWI Kinect Head Pose ({ckpt.get('data_dir', '?')}), {train_rows} train frames",
+        "training_data": f"{training_dataset(ckpt)} ({ckpt.get('data_dir', '?')}), {train_rows} train frames",
         "split": f"{ckpt.get('split_protocol', 'unknown')} (seed {cfg.train.seed})",
         "epochs_trained": str(len(history)),
         **_mae_entries("val_mae", val),
@@ -238,13 +254,15 @@ def export_onnx(
     if int8 or fp16:
         variants = []
         if int8:
-            variants.append(("int8", _quantize_int8))
+            variants.append(("int8", lambda src, dst: quantize_static_int8(src, dst, calibration)))
         if fp16:
             variants.append(("fp16", _convert_fp16))
         for precision, make in variants:
             path = out_path.with_name(f"{out_path.stem}.{precision}.onnx")
             make(out_path, path)
             meta = dict(metadata, precision=precision)
+            if precision == "int8":
+                meta["quantization"] = f"{STATIC_INT8}, calibrated on {len(calibration)} train-split crops of {data_dir}"
             diff_images = parity_images if eval_images is None or not len(eval_images) else eval_images
             variant_pred = run_onnx(path, diff_images)
             reference = run_onnx(out_path, diff_images)
@@ -277,18 +295,80 @@ def _training_ranges(ckpt: dict) -> tuple[float, float, float] | None:
     return tuple(float(v) for v in np.abs(angles).max(axis=0))
 
 
-def _quantize_int8(src: Path, dst: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+def training_dataset(ckpt: dict) -> str:
+    """What the model was trained on: the checkpoint's ``dataset``, else its split folder's, else
+    UNRECORDED_DATASET (never "BIWI" by default: synthetic data must not pass for BIWI)."""
+    name = str(ckpt.get("dataset") or "").strip()
+    if not name and ckpt.get("data_dir"):
+        try:
+            name = str(load_split(Path(ckpt["data_dir"]), "train").get("dataset", "")).strip()
+        except InputError:
+            name = ""
+    if not name and not ckpt.get("data_dir"):
+        return "unknown (the checkpoint records no training data)"
+    return name or UNRECORDED_DATASET
 
-    # Dynamic quantisation: int8 weights, activations quantised at run time; no calibration set
-    # needed. Its chatter about the uint8 input (not quantisable, rightly) goes to the root logger.
+
+def calibration_crops(data_dir: Path, size: int, limit: int = CALIBRATION_FRAMES) -> np.ndarray:
+    """Up to ``limit`` train-split crops of ``data_dir`` (uint8 [N, size, size, 3], spread evenly
+    over the split so every subject contributes), the calibration set of the static int8 model."""
+    from training.crop_cache import load_crops
+
+    arrays = load_split(data_dir, "train")
+    if not len(arrays["image_paths"]):
+        raise InputError(f"{data_dir}: the train split is empty; int8 calibration needs its crops")
+    crops = load_crops(data_dir, "train", size, arrays["image_paths"], arrays["bbox"])
+    idx = np.unique(np.linspace(0, len(crops) - 1, min(limit, len(crops))).round().astype(int))
+    return np.ascontiguousarray(np.asarray(crops)[idx])
+
+
+STATIC_INT8 = "static QDQ, uint8 activations, per-channel int8 weights"
+
+
+def quantize_static_int8(src: Path, dst: Path, calibration: np.ndarray, batch: int = CALIBRATION_BATCH) -> Path:
+    """Static int8 (QDQ, uint8 activations, per-channel int8 weights) of ``src``, calibrated (min/max)
+    on ``calibration`` (uint8 [N, H, W, 3] crops, as the ``image`` input); written to ``dst``.
+
+    Dynamic int8 only quantises MatMul well; a CNN's convolutions become ConvInteger, which
+    onnxruntime runs far slower than fp32. Static QDQ lets it fuse into int8 convolutions (VNNI).
+    The metadata (crop rule, convention, ...) is kept, ``precision`` becomes ``int8``.
+    """
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    src, dst = Path(src), Path(dst)
+    if calibration is None or not len(calibration):
+        raise InputError("static int8 quantisation needs calibration crops; none were given")
+
+    class Crops(CalibrationDataReader):
+        def __init__(self) -> None:
+            self._it = iter([{"image": np.ascontiguousarray(calibration[i : i + batch], dtype=np.uint8)}
+                             for i in range(0, len(calibration), batch)])
+
+        def get_next(self):
+            return next(self._it, None)
+
+    pre = dst.with_name(dst.stem + ".pre.onnx")
+    # The quantiser's chatter (e.g. about the uint8 input, rightly not quantised) goes to the root logger.
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)
     try:
-        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
+        quant_pre_process(str(src), str(pre))
+        quantize_static(
+            str(pre), str(dst), Crops(), quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
+        )
     finally:
         root.setLevel(level)
+        pre.unlink(missing_ok=True)
+    import onnx
+
+    meta = {p.key: p.value for p in onnx.load(str(src), load_external_data=False).metadata_props}
+    meta["precision"] = "int8"
+    meta["quantization"] = f"{STATIC_INT8}, calibrated on {len(calibration)} crops"
+    _set_metadata(dst, meta)
+    return dst
 
 
 def _convert_fp16(src: Path, dst: Path) -> None:
@@ -327,7 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, help="preprocessed split folder: test MAE, real parity crops, variant accuracy")
     p.add_argument("--split", default="test", choices=("train", "val", "test"))
     p.add_argument("--max-frames", type=int, default=0, help="limit the evaluation frames (0 = all)")
-    p.add_argument("--int8", action="store_true", help="also write FILE.int8.onnx (dynamic int8 quantisation)")
+    p.add_argument("--int8", action="store_true",
+                   help="also write FILE.int8.onnx: static int8, calibrated on --data's train crops (needs --data)")
     p.add_argument("--fp16", action="store_true", help="also write FILE.fp16.onnx (fp16 weights, fp32/uint8 I/O)")
     return p
 

@@ -7,8 +7,10 @@ Each npz holds ``image_paths`` (str), ``angles`` (float32 [N,3] yaw, pitch, roll
 DESIGN.md convention), ``subject`` (int person id), ``sequence`` (str), ``frame_index`` (int),
 ``bbox`` (int [N,4] crop box x0,y0,x1,y1 in the RGB image), ``rotation`` (float32 [N,3,3] BIWI's
 matrix, for the literature's FSA-Net reading), ``center_mm``, ``crop_margin``, ``split_protocol``,
-``split_seed``, and with ``--landmarks`` ``face_landmarks`` [N,1404] and ``pose_landmarks`` [N,99]
-(crop frame, NaN where MediaPipe found nothing). Crops are cached in ``OUT/crops/``.
+``split_seed``, ``dataset`` (training.biwi.BIWI_DATASET, or SYNTHETIC_DATASET for the renders of
+training.synthetic_biwi, told by their marker file), and with ``--landmarks`` ``face_landmarks``
+[N,1404] and ``pose_landmarks`` [N,99] (crop frame, NaN where MediaPipe found nothing). Crops are
+cached in ``OUT/crops/``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from tqdm import tqdm
 
 from app.core.crop import CropRule, crop_box
 from app.errors import InputError
-from training.biwi import biwi_rotation_to_angles, find_hpdb, head_box, list_frames, list_sequences, read_calibration, read_pose
+from training.biwi import biwi_rotation_to_angles, dataset_name, find_hpdb, head_box, list_frames, list_sequences, read_calibration, read_pose
 from training.crop_cache import cache_path, read_rgb
 from training.splits import SPLIT_NAMES, random_split, subject_split
 
@@ -60,6 +62,7 @@ def preprocess(
     if crop_size < 16:
         raise InputError(f"--crop-size must be at least 16, not {crop_size}")
     hpdb = find_hpdb(biwi)
+    dataset = dataset_name(hpdb)
     rule = CropRule(margin=margin, input_size=crop_size)
     calibrations = {seq.name: read_calibration(seq / "rgb.cal") for seq in list_sequences(hpdb)}
     frames = list_frames(hpdb)
@@ -138,6 +141,7 @@ def preprocess(
             "crop_margin": np.float32(margin),
             "split_protocol": np.array(split),
             "split_seed": np.int64(seed),
+            "dataset": np.array(dataset),
         }
         if landmarks:
             arrays["face_landmarks"] = np.array([r["face_landmarks"] for r in chosen], dtype=np.float32).reshape(-1, 1404)

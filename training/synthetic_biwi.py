@@ -8,6 +8,7 @@ rotation, so the BIWI reader, the angle conversion and the crop are tested again
     from training.synthetic_biwi import write_synthetic_biwi
     truth = write_synthetic_biwi(tmp_path / "biwi", sequences=("01", "02", "03", "15"), frames=6)
     # tmp_path/biwi/hpdb/01/frame_00000_rgb.png, ..._pose.txt, rgb.cal, depth.cal
+    # tmp_path/biwi/hpdb/CERVICAM_SYNTHETIC_DATA.txt (the marker: preprocess records "synthetic")
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import cv2
 import numpy as np
 
 from app.core.angles import HeadAngles
-from training.biwi import Calibration, angles_to_biwi_rotation, head_box
+from training.biwi import SYNTHETIC_DATASET, SYNTHETIC_MARKER, Calibration, angles_to_biwi_rotation, head_box
 
 IMAGE_WIDTH, IMAGE_HEIGHT = 640, 480
 
@@ -144,9 +145,18 @@ def write_synthetic_biwi(
     frames: int = 8,
     seed: int = 0,
 ) -> list[SyntheticFrame]:
-    """Write ``root/hpdb/<seq>/...`` in BIWI's format; return the truth of every frame."""
+    """Write ``root/hpdb/<seq>/...`` in BIWI's format; return the truth of every frame.
+
+    ``hpdb/`` also gets training.biwi.SYNTHETIC_MARKER, from which preprocess records that the
+    data is synthetic (and the exported model's card says so).
+    """
     rng = np.random.default_rng(seed)
     hpdb = Path(root) / "hpdb"
+    hpdb.mkdir(parents=True, exist_ok=True)
+    (hpdb / SYNTHETIC_MARKER).write_text(
+        f"{SYNTHETIC_DATASET}: rendered by training.synthetic_biwi (seed {seed}), not the BIWI database.\n",
+        encoding="ascii",
+    )
     truth = []
     for seq in sequences:
         seq_dir = hpdb / seq

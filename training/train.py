@@ -274,6 +274,7 @@ def train(
             "data_dir": str(data_dir),
             "split_protocol": str(getattr(train_set, "arrays", {}).get("split_protocol", "unknown")),
             "crop_margin": float(getattr(train_set, "arrays", {}).get("crop_margin", 0.25)),
+            "dataset": str(getattr(train_set, "arrays", {}).get("dataset", "")),
             "weights_source": weights_source,
             "train_frames": len(train_set),
         }

@@ -24,6 +24,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# How a model's metadata names this convention (ONNX ``convention`` key): the id first, then the
+# convention in words. The app refuses a model whose ``convention`` does not start with the id.
+CONVENTION_ID = "cervicam v1"
+CONVENTION_TEXT = (
+    f"{CONVENTION_ID}: yaw,pitch,roll degrees of the head relative to the camera; yaw+ = patient's left, "
+    "pitch+ = flexion, roll+ = toward patient's left shoulder; R = R_y(-yaw) R_x(pitch) R_z(roll), "
+    "camera axes x right, y down, z forward"
+)
+
 
 @dataclass(frozen=True)
 class HeadAngles:

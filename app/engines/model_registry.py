@@ -10,7 +10,7 @@ A model is usable when its file is ONNX and:
 * it has exactly one input, ``image``: uint8, rank 4, ``[N, H, W, 3]`` (H, W = ``input_size`` when
   fixed), and an output ``angles``: float32, rank 2, ``[N, 3]``;
 * its ``metadata_props`` hold ``input_size``, ``crop_margin`` (the crop rule of app.core.crop) and
-  ``convention``, which must start with ``cervicam v1`` (the convention of app.core.angles, as
+  ``convention``, which must start with ``app.core.angles.CONVENTION_ID`` (``cervicam v1``, as
   training.export_onnx writes it). Nothing is guessed from tensor shapes: a model without these
   is refused.
 
@@ -26,6 +26,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.core.angles import CONVENTION_ID
 from app.core.crop import CropRule
 from app.errors import InputError
 
@@ -34,9 +35,9 @@ log = logging.getLogger(__name__)
 INPUT_NAME = "image"
 OUTPUT_NAME = "angles"
 REQUIRED_METADATA = ("input_size", "crop_margin", "convention")
-# training.export_onnx writes the convention in words, starting with this id; a model that
-# measures in any other convention (e.g. Hopenet's BIWI signs) would report wrong directions.
-CONVENTION_ID = "cervicam v1"
+# CONVENTION_ID (app.core.angles): training.export_onnx writes the convention in words, starting
+# with it; a model that measures in any other convention (e.g. Hopenet's BIWI signs) would report
+# wrong directions.
 REPO_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 MODEL_SUFFIX = ".onnx"
 

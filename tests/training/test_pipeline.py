@@ -65,7 +65,7 @@ def test_evaluate_matches_a_direct_computation(prepared, trained, tmp_path, caps
     assert "abs yaw 0-30" in capsys.readouterr().out
 
 
-def test_export_follows_the_contract_and_matches_torch(prepared, trained, tmp_path):
+def test_export_follows_the_contract_and_matches_torch(prepared, trained, tmp_path, capsys):
     import onnx
     import onnxruntime as ort
 
@@ -86,6 +86,8 @@ def test_export_follows_the_contract_and_matches_torch(prepared, trained, tmp_pa
 
     model, _, _ = model_from_checkpoint(trained.best_path)
     crops = np.load(prepared / "crops" / f"test_{INPUT_SIZE}.npy")
+    with np.load(prepared / "biwi_cnn_test.npz") as npz:
+        truth = npz["angles"]
     rng = np.random.default_rng(7)
     images = np.concatenate([crops, rng.integers(0, 256, (5, INPUT_SIZE, INPUT_SIZE, 3), dtype=np.uint8)])
     diff = np.abs(run_onnx(session, images) - run_torch(model, images)).max()
@@ -101,6 +103,35 @@ def test_export_follows_the_contract_and_matches_torch(prepared, trained, tmp_pa
     assert float(int8_card["test_mae_change_vs_fp32"]) == pytest.approx(acc["int8"]["mean"] - acc["fp32"]["mean"], abs=1e-3)
     int8_meta = {p.key: p.value for p in onnx.load(str(tmp_path / "pose.int8.onnx")).metadata_props}
     assert int8_meta["precision"] == "int8" and int8_meta["crop_margin"] == meta["crop_margin"]
+    assert int8_meta["test_mae_change_vs_fp32"] == int8_card["test_mae_change_vs_fp32"]
+    # Static QDQ, calibrated on the train crops: int8 convolutions, no ConvInteger (dynamic int8).
+    n_train = len(np.load(prepared / "crops" / f"train_{INPUT_SIZE}.npy"))
+    assert int8_meta["quantization"].startswith("static QDQ") and f"calibrated on {n_train} " in int8_meta["quantization"]
+    ops = {node.op_type for node in onnx.load(str(tmp_path / "pose.int8.onnx")).graph.node}
+    assert "QuantizeLinear" in ops and "DequantizeLinear" in ops and "ConvInteger" not in ops
+    int8_pred = run_onnx(str(tmp_path / "pose.int8.onnx"), crops)
+    assert float(int8_card["test_mae_mean"]) == pytest.approx(np.abs(int8_pred - truth).mean(), abs=1e-3)
+
+    # Trained on synthetic_biwi's renders: the cards and `main.py models` say so, never "BIWI Kinect".
+    from training.biwi import SYNTHETIC_DATASET
+
+    for m in (meta, int8_meta):
+        assert m["training_data"].startswith(SYNTHETIC_DATASET) and "Kinect" not in m["training_data"]
+    import main as app_main
+
+    assert app_main.main(["models", "--dir", str(tmp_path)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("pose")]
+    assert len(rows) == 2 and all(SYNTHETIC_DATASET in row and "Kinect" not in row for row in rows)
+
+
+def test_int8_without_data_is_refused_before_anything_is_written(trained, tmp_path, capsys):
+    from training.export_onnx import main
+
+    rc = main(["--checkpoint", str(trained.best_path), "--out", str(tmp_path / "x.onnx"), "--int8"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "--int8 needs --data" in err and "calibrated" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_export_cli_rejects_bad_inputs(tmp_path, capsys):
@@ -109,3 +140,18 @@ def test_export_cli_rejects_bad_inputs(tmp_path, capsys):
     (tmp_path / "bad.pth").write_bytes(b"not a checkpoint")
     assert main(["--checkpoint", str(tmp_path / "bad.pth"), "--out", str(tmp_path / "x.onnx")]) == 2
     assert "not a readable cervicam checkpoint" in capsys.readouterr().err
+
+
+def test_training_data_is_what_preprocess_recorded_never_biwi_by_default(prepared, trained, tmp_path):
+    from training.biwi import BIWI_DATASET, SYNTHETIC_DATASET
+    from training.export_onnx import UNRECORDED_DATASET, training_dataset
+
+    assert load_checkpoint(trained.best_path)["dataset"] == SYNTHETIC_DATASET  # train carries it over
+    assert training_dataset({"dataset": BIWI_DATASET, "data_dir": str(prepared)}) == BIWI_DATASET
+    assert training_dataset({"data_dir": str(prepared)}) == SYNTHETIC_DATASET  # older checkpoint, split folder tells
+    with np.load(prepared / "biwi_cnn_train.npz") as npz:  # a split written before preprocess recorded it
+        np.savez(tmp_path / "biwi_cnn_train.npz", **{k: npz[k] for k in npz.files if k != "dataset"})
+    assert training_dataset({"data_dir": str(tmp_path)}) == UNRECORDED_DATASET
+    assert training_dataset({"data_dir": str(tmp_path / "gone")}) == UNRECORDED_DATASET
+    assert training_dataset({}).startswith("unknown")
+    assert "BIWI Kinect" not in UNRECORDED_DATASET

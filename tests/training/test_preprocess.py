@@ -105,3 +105,16 @@ def test_rerun_removes_crop_caches_of_the_previous_split(synthetic_biwi, tmp_pat
     np.save(tmp_path / "crops" / "train_48.npy", np.zeros((1, 48, 48, 3), np.uint8))
     prep.preprocess(root, tmp_path, split="subject", crop_size=32, show_progress=False)
     assert sorted(p.name for p in (tmp_path / "crops").iterdir()) == ["test_32.npy", "train_32.npy", "val_32.npy"]
+
+
+def test_split_files_record_whether_the_data_is_synthetic(prepared, tmp_path):
+    from training.biwi import BIWI_DATASET, SYNTHETIC_DATASET, SYNTHETIC_MARKER
+
+    assert SYNTHETIC_DATASET != BIWI_DATASET and "not BIWI" in SYNTHETIC_DATASET
+    for split in ("train", "val", "test"):
+        assert str(_load(prepared, split)["dataset"]) == SYNTHETIC_DATASET
+    # The same files without synthetic_biwi's marker read as BIWI (the marker alone decides).
+    write_synthetic_biwi(tmp_path / "db", sequences=("01", "02"), frames=2, seed=1)
+    (tmp_path / "db" / "hpdb" / SYNTHETIC_MARKER).unlink()
+    prep.preprocess(tmp_path / "db" / "hpdb", tmp_path / "out", split="random", crop_size=16, show_progress=False)
+    assert str(_load(tmp_path / "out", "train")["dataset"]) == BIWI_DATASET
