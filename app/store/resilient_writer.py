@@ -32,7 +32,7 @@ from typing import Any
 
 from app.core.protocol import ProtocolEvent
 from app.core.types import PoseSample
-from app.errors import CervicamError, InputError
+from app.errors import CervicamError, InputError, read_input_bytes
 from app.store.rows import (
     EVENT_COLUMNS,
     EVENT_INSERT_SQL,
@@ -252,10 +252,7 @@ def _reason(exc: sqlite3.Error, path: Path) -> str:
 def load_pending(store: Any, path: str | os.PathLike[str]) -> int:
     """Add a ``save_pending`` file's samples and events to its session (one transaction)."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {p}: {exc.strerror or exc}") from None
+    raw = read_input_bytes(p)
     try:
         document = json.loads(gzip.decompress(raw).decode("utf-8"))
         if document.get("format") != PENDING_FORMAT:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.errors import CervicamError, InputError
+from app.errors import CervicamError, InputError, read_input_bytes
 from app.store.rows import EVENT_COLUMNS, SAMPLE_COLUMNS, TRIAL_COLUMNS
 from app.store import audit
 from app.store.schema import SCHEMA_VERSION
@@ -110,10 +110,7 @@ def _rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], sessio
 def read_export(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse and validate an export file; InputError with one message for anything wrong."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {p}: {exc.strerror or exc}") from None
+    raw = read_input_bytes(p)
     try:
         text = gzip.decompress(raw).decode("utf-8") if raw[:2] == b"\x1f\x8b" else raw.decode("utf-8")
         document = json.loads(text)
