@@ -48,6 +48,7 @@ class HeadTrackerConfig:
     reanchor_disagreement_deg: float = 1.0
     rest_deg_per_s: float = 8.0  # slower than this the head counts as resting
     recover_disagreement_deg: float = 10.0
+    recover_axis_deg: float = 20.0  # model angle on an axis where the mesh sees < mesh_trusted_deg
 
 
 class HeadTracker:
@@ -167,9 +168,8 @@ class HeadTracker:
         # rests near neutral, never at the start of a movement.
         anchor = near_neutral and at_rest
         tracked: RigidPose | None = tracker.update(gray, allow_seed_anchored=anchor)
-        if near_neutral and tracked is not None and not anchor:
-            # The face is back in view and the model disagrees grossly: the model lost its way.
-            anchor = rotation_angle_deg(tracked.rotation, mesh_pose[0]) > cfg.recover_disagreement_deg
+        if mesh_pose is not None and tracked is not None and not anchor:
+            anchor = self._model_went_astray(mesh_pose[0], tracked.rotation, near_neutral)
         if anchor:
             rotation, translation = mesh_pose
             self._since_anchor += 1
@@ -188,6 +188,20 @@ class HeadTracker:
             tracker.start(gray, mesh_pose[0], mesh_pose[1], anchored=False)
             return mesh_pose[0], mesh_pose[1], 0.3, SOURCE_MESH_ONLY
         return None, None, 0.0, ""
+
+    def _model_went_astray(self, mesh_rotation: np.ndarray, model_rotation: np.ndarray, near_neutral: bool) -> bool:
+        """The face is in view and the model disagrees with it beyond what the mesh's errors allow.
+
+        The mesh under-reads large angles (by up to half) but never invents one: an axis on which
+        the mesh sees almost nothing while the model reads a large angle means the model lost its
+        way (typically on the way back from flexion, tracking features on a smooth scalp).
+        """
+        cfg = self.config
+        if near_neutral and rotation_angle_deg(model_rotation, mesh_rotation) > cfg.recover_disagreement_deg:
+            return True
+        mesh = angles_from_matrix(mesh_rotation).as_array()
+        model = angles_from_matrix(model_rotation).as_array()
+        return bool(np.any((np.abs(mesh) < cfg.mesh_trusted_deg) & (np.abs(model) > cfg.recover_axis_deg)))
 
     # -- boxes -------------------------------------------------------------------------------
 
