@@ -12,8 +12,10 @@ two models differ only in where the 1404/99 vectors come from.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -115,27 +117,23 @@ class DualBranchNet(nn.Module):
         shared_dim: int = 1024,
         face_head_hidden: int = 768,
         pose_head_hidden: int = 256,
-        face_input_dim: int = 1404,
-        pose_input_dim: int = 99,
-        face_hidden: Sequence[int] = (512, 256),
-        pose_hidden: Sequence[int] = (128, 64),
-        fusion_dim: int = 256,
-        regression_hidden: int = 128,
-        dropout: float = 0.0,
-        activation: str = "relu",
-        norm: str = "none",
+        **regressor_kwargs: Any,
     ) -> None:
+        """``regressor_kwargs``: :class:`LandmarkRegressor`'s parameters (its defaults apply); the
+        heads output its ``face_input_dim`` / ``pose_input_dim`` and share its dropout/activation/norm."""
         super().__init__()
-        act = {"activation": activation, "norm": norm}
+        bound = inspect.signature(LandmarkRegressor).bind(**regressor_kwargs)
+        bound.apply_defaults()
+        r = bound.arguments
+        dropout = r["dropout"]
+        act = {"activation": r["activation"], "norm": r["norm"]}
         self.backbone_name = backbone
         self.backbone, self.feature_dim = _torchvision_backbone(backbone)
         self.shared_fc = mlp([self.feature_dim, shared_dim], dropout, **act)
         # Heads end linear: their outputs are landmark coordinates (auxiliary targets).
-        self.face_head = mlp([shared_dim, face_head_hidden, face_input_dim], dropout, last_activation=False, **act)
-        self.pose_head = mlp([shared_dim, pose_head_hidden, pose_input_dim], dropout, last_activation=False, **act)
-        self.regressor = LandmarkRegressor(
-            face_input_dim, pose_input_dim, face_hidden, pose_hidden, fusion_dim, regression_hidden, dropout, **act
-        )
+        self.face_head = mlp([shared_dim, face_head_hidden, r["face_input_dim"]], dropout, last_activation=False, **act)
+        self.pose_head = mlp([shared_dim, pose_head_hidden, r["pose_input_dim"]], dropout, last_activation=False, **act)
+        self.regressor = LandmarkRegressor(**r)  # built last: same parameter order and initialisation as before
 
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
         """``image``: normalised float [N, 3, H, W]. Returns angles [N,3] and both heads."""
