@@ -1,19 +1,66 @@
 """Records a session in real time (30 Hz) through the background writer until it is killed.
 
-Run by tests/core/test_store_crash.py as a subprocess:
-``python -m tests.core.crash_recorder DATA_DIR [--source truth|video]``. After handing each sample
-to the writer it prints ``HANDED <frame_index> <time_s> <wall_clock>`` (flushed), so the test
-knows exactly what had been handed over when it sends SIGKILL.
+Run by tests/core/test_store_crash.py and tests/hardening/test_sigkill_recovery.py as a subprocess
+(``running`` below): ``python -m tests.core.crash_recorder DATA_DIR [--source truth|video]``. After
+handing each sample to the writer it prints ``HANDED <frame_index> <time_s> <wall_clock>``
+(flushed), so the test knows exactly what had been handed over when it sends SIGKILL (``sigkill``,
+``handed_over``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+# ----- for the tests ----------------------------------------------------------------------------
+@contextlib.contextmanager
+def running(data_dir: Path, source: str) -> Iterator[tuple[subprocess.Popen, list[str]]]:
+    """This recorder in a subprocess, and the list its stdout lines (stripped) are added to as they
+    come. On exit it is killed if still running, then the pipe is given 0.2 s to drain."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.core.crash_recorder", str(data_dir), "--source", source],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.append(line.strip())
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        yield proc, lines
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    time.sleep(0.2)  # let the reader thread drain the pipe
+
+
+def sigkill(proc: subprocess.Popen) -> float:
+    """SIGKILL the recorder now and wait for it; returns the kill's wall-clock time."""
+    kill_wall = time.time()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    return kill_wall
+
+
+def handed_over(lines: list[str]) -> list[tuple[int, float, float]]:
+    """(frame_index, time_s, wall clock) of every ``HANDED`` line."""
+    return [(int(f), float(t), float(w)) for _, f, t, w in (line.split() for line in lines if line.startswith("HANDED"))]
+
+
+# ----- the recorder -----------------------------------------------------------------------------
 
 
 def truth_stream():

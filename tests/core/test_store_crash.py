@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
 import sys
-import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from app.store import open_store
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.core import crash_recorder
 
 
 def _pipeline_available() -> bool:
@@ -32,23 +27,9 @@ def _pipeline_available() -> bool:
 SOURCE = "video" if _pipeline_available() else "truth"
 
 
-def _reader(stream, lines: list[str]) -> None:
-    for line in stream:
-        lines.append(line.strip())
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_sigkill_during_recording_loses_at_most_one_second(tmp_path):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.core.crash_recorder", str(tmp_path), "--source", SOURCE],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: list[str] = []
-    threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
-    try:
+    with crash_recorder.running(tmp_path, SOURCE) as (proc, lines):
         deadline = time.time() + 90  # model loading on a busy machine
         while not any(line.startswith("HANDED") for line in lines):
             assert proc.poll() is None, proc.stderr.read()
@@ -62,15 +43,8 @@ def test_sigkill_during_recording_loses_at_most_one_second(tmp_path):
             assert time.time() - first < 60, "recorder too slow"
             time.sleep(0.05)
         time.sleep(0.37)
-        kill_wall = time.time()
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    time.sleep(0.2)  # let the reader thread drain the pipe
-    handed = [line.split() for line in lines if line.startswith("HANDED")]
-    handed = [(int(f), float(t), float(w)) for _, f, t, w in handed]
+        kill_wall = crash_recorder.sigkill(proc)
+    handed = crash_recorder.handed_over(lines)
     assert proc.returncode == -signal.SIGKILL
     assert "DONE" not in lines
     assert len(handed) >= 70

@@ -5,46 +5,32 @@ bound on the measuring core; this one adds what the next start sees.)"""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
 import sys
-import threading
 import time
 from dataclasses import replace
 
 import pytest
 
 from app.store import open_store
-from tests.hardening.helpers import ROOT, run_main, sample
+from tests.core import crash_recorder
+from tests.hardening.helpers import run_main, sample
 
 
 def record_and_kill(data) -> tuple[list[tuple[int, float, float]], float]:
     """Run the crash recorder (30 Hz, truth angles) and SIGKILL it after > 3 s of samples, at a
     moment unrelated to the writer's commits; returns (handed over: frame, time, wall) and the
     kill's wall time."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.core.crash_recorder", str(data), "--source", "truth"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(line.strip() for line in proc.stdout), daemon=True).start()
-    try:
+    with crash_recorder.running(data, "truth") as (proc, lines):
         deadline = time.time() + 60
         while sum(line.startswith("HANDED") for line in lines) < 100:  # > 3 s of samples at 30 Hz
             assert proc.poll() is None and time.time() < deadline, proc.stderr.read() if proc.poll() else "slow"
             time.sleep(0.05)
         time.sleep(0.23)  # unrelated to the writer's 0.5 s commit schedule
-        kill_wall = time.time()
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    time.sleep(0.2)
+        kill_wall = crash_recorder.sigkill(proc)
     assert proc.returncode == -signal.SIGKILL
-    handed = [(int(f), float(t), float(w)) for _, f, t, w in (line.split() for line in lines if line.startswith("HANDED"))]
+    handed = crash_recorder.handed_over(lines)
     return handed, kill_wall
 
 
