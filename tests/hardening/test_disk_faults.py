@@ -23,6 +23,21 @@ def _frames(store, sid) -> list[int]:
     return [s.frame_index for s in store.samples(sid)]
 
 
+def _fast_writer(store):
+    """A new patient's session and its writer, committing and retrying every 0.05 s."""
+    s = store.start_session(store.create_patient().id)
+    writer = store.open_writer(s.id, flush_interval_s=0.05)
+    writer.retry_s = 0.05
+    return s, writer
+
+
+def _all_written(writer, n: int) -> bool:
+    """Hand samples 0..n-1 over; whether the writer has committed them all within 10 s."""
+    for i in range(n):
+        writer.add_sample(sample(i))
+    return wait_until(lambda: writer.samples_written == n)
+
+
 def _feed_until_warned(writer, start: int, limit: int = 20_000) -> int:
     """Hand samples over (30 Hz pace is irrelevant here) until the writer warns; returns next index."""
     i = start
@@ -40,13 +55,8 @@ def test_disk_full_on_tmpfs_keeps_recording_and_writes_when_space_is_back(tmp_pa
         if disk is None:
             pytest.skip("cannot mount a tmpfs here (not root); see the injected variant")
         store = open_store(disk / "data")
-        p = store.create_patient()
-        s = store.start_session(p.id)
-        writer = store.open_writer(s.id, flush_interval_s=0.05)
-        writer.retry_s = 0.05
-        for i in range(50):
-            writer.add_sample(sample(i))
-        assert wait_until(lambda: writer.samples_written == 50)
+        s, writer = _fast_writer(store)
+        assert _all_written(writer, 50)
         filler = fill_disk(disk)
         n = _feed_until_warned(writer, 50)
         assert "full" in writer.warning and "kept in memory" in writer.warning
@@ -76,13 +86,8 @@ def test_read_only_data_folder_then_writable_again(tmp_path, monkeypatch):
 
     monkeypatch.setattr(ResilientSampleWriter, "_connect", connect)
     with open_store(tmp_path) as store:
-        p = store.create_patient()
-        s = store.start_session(p.id)
-        writer = store.open_writer(s.id, flush_interval_s=0.05)
-        writer.retry_s = 0.05
-        for i in range(30):
-            writer.add_sample(sample(i))
-        assert wait_until(lambda: writer.samples_written == 30)
+        s, writer = _fast_writer(store)
+        assert _all_written(writer, 30)
         state["ro"] = True
         # The open connection keeps working until it fails once; make it fail like a remount.
         monkeypatch.setattr(ResilientSampleWriter, "_flush", _failing_once(ResilientSampleWriter._flush))
@@ -134,11 +139,8 @@ def test_injected_full_disk_warns_then_recovers(tmp_path, monkeypatch):
     full = _FullDisk()
     full.install(monkeypatch)
     with open_store(tmp_path) as store:
-        p = store.create_patient()
-        s = store.start_session(p.id)
         full.on = True
-        writer = store.open_writer(s.id, flush_interval_s=0.05)
-        writer.retry_s = 0.05
+        s, writer = _fast_writer(store)
         n = _feed_until_warned(writer, 0)
         assert "full" in writer.warning
         full.on = False
@@ -151,11 +153,8 @@ def test_still_full_at_the_end_is_one_message_and_samples_can_be_saved_elsewhere
     full = _FullDisk()
     full.install(monkeypatch)
     with open_store(tmp_path / "data") as store:
-        p = store.create_patient()
-        s = store.start_session(p.id)
         full.on = True
-        writer = store.open_writer(s.id, flush_interval_s=0.05)
-        writer.retry_s = 0.05
+        s, writer = _fast_writer(store)
         n = _feed_until_warned(writer, 0)
         with pytest.raises(CervicamError, match=r"could not save samples .*full.*still in memory"):
             writer.close()
