@@ -207,7 +207,6 @@ class BundleWindow:
         groups = [(k, np.flatnonzero(obs_kf == k)) for k in range(len(self.keyframes))]
         obs_slot = kf_slot[obs_kf]
         pose_obs = obs_slot >= 0
-        pairs_a, pairs_b = _same_point_pairs(obs_pt, pose_obs, n_pts)
 
         def evaluate(poses, pts):
             res = np.empty((len(obs_kf), 2))
@@ -231,44 +230,41 @@ class BundleWindow:
             return res, d_point, d_pose, pivots, cost
 
         res, d_point, d_pose, pivots, cost = evaluate(poses, pts)
+        # Each observation is one (keyframe, point) pair, so the pose-point blocks of the normal
+        # equations can be written into a dense (poses x points) array without accumulation.
+        by_point = np.argsort(obs_pt, kind="stable")
+        point_starts = np.searchsorted(obs_pt[by_point], np.arange(n_pts))
+        slot_members = [np.flatnonzero(obs_slot == k) for k in range(n_free)]
+        po_slot, po_pt = obs_slot[pose_obs], obs_pt[pose_obs]
         damping = 1e-3
         for _ in range(cfg.iterations):
             w = _huber_weights(res, cfg.huber_px)
             wr = res * w[:, None]
-            u = np.zeros((n_free, 6, 6))
-            g_p = np.zeros((n_free, 6))
-            np.add.at(u, obs_slot[pose_obs], np.einsum("nri,nrj,n->nij", d_pose[pose_obs], d_pose[pose_obs], w[pose_obs]))
-            np.add.at(g_p, obs_slot[pose_obs], np.einsum("nri,nr->ni", d_pose[pose_obs], wr[pose_obs]))
+            u = np.stack([np.einsum("nri,nrj,n->ij", d_pose[m], d_pose[m], w[m]) for m in slot_members])
+            g_p = np.stack([np.einsum("nri,nr->i", d_pose[m], wr[m]) for m in slot_members])
             for slot, r, j in pivots:
                 u[slot] += j.T @ j
                 g_p[slot] += j.T @ r
-            v = np.einsum("nri,nrj,n->nij", d_point, d_point, w)
-            v_sum = np.zeros((n_pts, 3, 3))
-            np.add.at(v_sum, obs_pt, v)
-            v_sum += np.eye(3) * prior_w**2
-            g_x = np.zeros((n_pts, 3))
-            np.add.at(g_x, obs_pt, np.einsum("nri,nr->ni", d_point, wr))
+            v_obs = np.einsum("nri,nrj,n->nij", d_point, d_point, w)
+            v_sum = np.add.reduceat(v_obs[by_point], point_starts, axis=0) + np.eye(3) * prior_w**2
+            g_x = np.add.reduceat(np.einsum("nri,nr->ni", d_point, wr)[by_point], point_starts, axis=0)
             g_x += (pts - priors) * prior_w**2
-            w_blocks = np.einsum("nri,nrj,n->nij", d_pose, d_point, w)  # (n, 6, 3)
+            w_dense = np.zeros((n_free, 6, n_pts, 3))
+            w_dense[po_slot, :, po_pt, :] = np.einsum("nri,nrj,n->nij", d_pose, d_point, w)[pose_obs]
             improved = False
             while damping < 1e4:
                 ud = u + damping * np.einsum("kii->ki", u)[:, :, None] * np.eye(6) + 1e-9 * np.eye(6)
                 vd = v_sum + damping * np.einsum("pii->pi", v_sum)[:, :, None] * np.eye(3)
                 v_inv = np.linalg.inv(vd)
-                y = np.einsum("nij,njk->nik", w_blocks, v_inv[obs_pt])
-                s = np.zeros((n_free, n_free, 6, 6))
-                s[np.arange(n_free), np.arange(n_free)] = ud
-                np.add.at(s, (obs_slot[pairs_a], obs_slot[pairs_b]), -np.einsum("nij,nkj->nik", y[pairs_a], w_blocks[pairs_b]))
-                rhs = -g_p.copy()
-                np.add.at(rhs, obs_slot[pose_obs], np.einsum("nij,nj->ni", y[pose_obs], g_x[obs_pt[pose_obs]]))
+                y = np.einsum("kipj,pjl->kipl", w_dense, v_inv)
+                schur = -np.einsum("kipl,mjpl->kimj", y, w_dense)
+                schur[np.arange(n_free), :, np.arange(n_free), :] += ud
+                rhs = -g_p + np.einsum("kipj,pj->ki", y, g_x)
                 try:
-                    dp = np.linalg.solve(s.transpose(0, 2, 1, 3).reshape(6 * n_free, 6 * n_free), rhs.ravel())
+                    dp = np.linalg.solve(schur.reshape(6 * n_free, 6 * n_free), rhs.ravel()).reshape(n_free, 6)
                 except np.linalg.LinAlgError:
                     return None
-                dp = dp.reshape(n_free, 6)
-                wt_dp = np.zeros((n_pts, 3))
-                np.add.at(wt_dp, obs_pt[pose_obs], np.einsum("nij,ni->nj", w_blocks[pose_obs], dp[obs_slot[pose_obs]]))
-                dx = np.einsum("pij,pj->pi", v_inv, -g_x - wt_dp)
+                dx = np.einsum("pij,pj->pi", v_inv, -g_x - np.einsum("kipj,ki->pj", w_dense, dp))
                 t_poses = poses.copy()
                 t_poses[kf_slot >= 0] += dp[kf_slot[kf_slot >= 0]]
                 t_pts = pts + dx
@@ -286,20 +282,3 @@ class BundleWindow:
             if kf_slot[kf_i] >= 0:
                 kf.rvec, kf.tvec = poses[kf_i, :3].copy(), poses[kf_i, 3:].copy()
         return {pid: pts[n] for pid, n in pidx.items()}
-
-
-def _same_point_pairs(obs_pt: np.ndarray, pose_obs: np.ndarray, n_pts: int) -> tuple[np.ndarray, np.ndarray]:
-    """All pairs of observations (with a free pose) of the same point: the Schur fill-in."""
-    order = np.argsort(obs_pt, kind="stable")
-    starts = np.searchsorted(obs_pt[order], np.arange(n_pts + 1))
-    pairs_a, pairs_b = [], []
-    for i in range(n_pts):
-        members = order[starts[i] : starts[i + 1]]
-        members = members[pose_obs[members]]
-        if len(members):
-            a, b = np.meshgrid(members, members, indexing="ij")
-            pairs_a.append(a.ravel())
-            pairs_b.append(b.ravel())
-    if not pairs_a:
-        return np.zeros(0, int), np.zeros(0, int)
-    return np.concatenate(pairs_a), np.concatenate(pairs_b)
