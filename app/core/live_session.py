@@ -8,9 +8,10 @@ learns that neutral is calibrated, what is recorded) is made here so it can be t
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Callable
 
+from app.core.compensation import CompensationConfig
 from app.core.live_history import LiveHistory
 from app.core.norms import DEFAULT_NORM_SET, NormSet, get_norm_set
 from app.core.protocol import Protocol, ProtocolConfig, ProtocolEvent
@@ -18,6 +19,9 @@ from app.core.rom import RomTracker
 from app.core.types import FrameResult, PoseSample
 
 log = logging.getLogger(__name__)
+
+# Gap between a resumed session's last stored sample and the first new one (one frame at 30 Hz).
+RESUME_STEP_S = 1 / 30
 
 
 @dataclass
@@ -45,11 +49,16 @@ class LiveSession:
         self._protocol_waits_for_neutral = False
         self.results_seen = 0
         self.last_saved_session_id: int | None = None
+        # A resumed session's timeline: new samples go after (last time, last frame) stored.
+        self._resume_after: tuple[float, int] | None = None
+        self._time_offset_s = 0.0
+        self._frame_offset = 0
 
     # ----- stream ----------------------------------------------------------------------------
     def on_result(self, result: FrameResult) -> list[ProtocolEvent]:
         """Account for one processed frame; returns the protocol events it caused."""
         self.results_seen += 1
+        result = self._continue_timeline(result)
         self.last_result = result
         sample = result.sample
         self.history.add(sample)
@@ -69,6 +78,19 @@ class LiveSession:
         if self.protocol is not None:
             events += self.protocol.feed(sample)
         return self._record_events(events)
+
+    def _continue_timeline(self, result: FrameResult) -> FrameResult:
+        """After a resume, shift the stream's times and frame indices past the stored ones (for
+        the rest of the stream, so history, protocol and store share one monotonic timeline)."""
+        if self._resume_after is not None:
+            last_t, last_f = self._resume_after
+            self._resume_after = None
+            self._time_offset_s = max(self._time_offset_s, last_t + RESUME_STEP_S - result.sample.time_s)
+            self._frame_offset = max(self._frame_offset, last_f + 1 - result.sample.frame_index)
+        if not self._time_offset_s and not self._frame_offset:
+            return result
+        s = result.sample
+        return replace(result, sample=replace(s, time_s=s.time_s + self._time_offset_s, frame_index=s.frame_index + self._frame_offset))
 
     def _record_events(self, events: list[ProtocolEvent]) -> list[ProtocolEvent]:
         if self.recording is not None:
@@ -132,6 +154,37 @@ class LiveSession:
         log.info("recording session %s for %s", session.id, patient.pseudonym)
         return session.id
 
+    def resume_recording(self, store: Any, session_id: int) -> float:
+        """Continue recording into an interrupted session; returns its last stored sample time.
+
+        The session is reopened (``store.resume_session``); its protocol goes on with the stored
+        trials (a free measurement replays the stored samples, so trials in progress at the crash
+        are not lost), the maxima include the stored samples, and every new sample and event is
+        stored after the stored ones (times > the returned time, frame indices > the stored ones).
+        The pipeline needs a new neutral calibration before samples are counted again.
+        """
+        if self.recording is not None:
+            self.stop_recording()
+        session = store.get_session(session_id)
+        patient = store.get_patient(session.patient_id)
+        last_time = store.resume_session(session_id)
+        stored = store.samples(session_id)
+        config = protocol_config(session.protocol)
+        previous = store.trials(session_id)
+        self.protocol = Protocol(config, previous_trials=previous)
+        self._protocol_waits_for_neutral = not config.free_mode
+        self.rom.reset()
+        replay = config.free_mode and not previous
+        for sample in stored:
+            self.rom.update(sample)
+            if replay:
+                self.protocol.feed(sample)
+        last_frame = max((s.frame_index for s in stored), default=-1)
+        self._resume_after = (last_time, last_frame)
+        self.recording = Recording(store, session_id, store.open_writer(session_id), patient.pseudonym)
+        log.info("resuming session %s for %s after %.2f s (%d samples stored)", session_id, patient.pseudonym, last_time, len(stored))
+        return last_time
+
     def stop_recording(self, notes: str | None = None, pain: dict[str, int] | None = None) -> int | None:
         """Flush and close the recorded session (trials, pain scores); returns its id."""
         rec = self.recording
@@ -155,3 +208,85 @@ class LiveSession:
 def counted(sample: PoseSample) -> bool:
     """Whether a sample carries a pose (for counters shown to the user)."""
     return sample.detected and sample.yaw_deg is not None
+
+
+def protocol_config(stored: dict[str, Any]) -> ProtocolConfig:
+    """A session's stored protocol options (``asdict`` of its ProtocolConfig) as a config; free
+    mode when none were stored (a free measurement)."""
+    if not stored:
+        return ProtocolConfig(free_mode=True)
+    known = {f.name for f in fields(ProtocolConfig)}
+    values = {k: v for k, v in stored.items() if k in known}
+    if "motions" in values:
+        values["motions"] = tuple(values["motions"])
+    if isinstance(values.get("compensation"), dict):
+        comp_known = {f.name for f in fields(CompensationConfig)}
+        values["compensation"] = CompensationConfig(**{k: v for k, v in values["compensation"].items() if k in comp_known})
+    return ProtocolConfig(**values)
+
+
+# ----- sessions a crash left open ----------------------------------------------------------------
+@dataclass(frozen=True)
+class InterruptedSession:
+    """What the clinician is shown about a session a crash left 'recording'."""
+
+    session_id: int
+    pseudonym: str
+    started_at: str
+    samples: int
+    last_time_s: float | None  # session time of the last stored sample (None: no sample stored)
+
+    def describe(self) -> str:
+        last = "no samples" if self.last_time_s is None else f"{self.samples} samples up to {self.last_time_s:.1f} s"
+        return f"session {self.session_id} of {self.pseudonym}, started {self.started_at.replace('T', ' ')[:16]}, {last}"
+
+
+def interrupted_offers(store: Any) -> list[InterruptedSession]:
+    """Sessions a crash left 'recording', as offered for resume (oldest first)."""
+    offers = []
+    for s in store.interrupted_sessions():
+        last = store.last_sample(s.id)
+        offers.append(
+            InterruptedSession(s.id, store.get_patient(s.patient_id).pseudonym, s.started_at, store.sample_count(s.id), None if last is None else last.time_s)
+        )
+    return offers
+
+
+# Given the offers, the id of the session to resume, or None to close them all as interrupted.
+ChooseResume = Callable[[list[InterruptedSession]], "int | None"]
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What the start-up recovery did."""
+
+    resumed: InterruptedSession | None = None
+    closed: tuple[int, ...] = ()
+
+    def summary(self) -> str:
+        """One line for the clinician ('' when nothing was interrupted)."""
+        parts = []
+        if self.resumed is not None:
+            r = self.resumed
+            parts.append(f"Resuming session {r.session_id} of {r.pseudonym} ({r.samples} samples kept): calibrate neutral (C) to go on measuring")
+        if self.closed:
+            parts.append(f"{len(self.closed)} session(s) interrupted by a crash were kept (samples up to the crash): " + ", ".join(map(str, self.closed)))
+        return "; ".join(parts)
+
+
+def recover_interrupted(store: Any, session: LiveSession, choose: ChooseResume) -> Recovery:
+    """Offer the sessions a crash left 'recording': the chosen one (at most one: there is one live
+    session) is resumed into ``session``, the others are closed as 'interrupted' (samples kept)."""
+    offers = interrupted_offers(store)
+    if not offers:
+        return Recovery()
+    choice = choose(offers)
+    chosen = next((o for o in offers if o.session_id == choice), None)
+    if choice is not None and chosen is None:
+        raise ValueError(f"session {choice} is not one of the interrupted sessions offered")
+    closed = tuple(o.session_id for o in offers if o is not chosen)
+    for sid in closed:
+        store.close_session(sid, status="interrupted")
+    if chosen is not None:
+        session.resume_recording(store, chosen.session_id)
+    return Recovery(chosen, closed)

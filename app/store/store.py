@@ -325,6 +325,14 @@ class Store:
         )
         return [row_to_sample(r) for r in rows]
 
+    def last_sample(self, session_id: int) -> PoseSample | None:
+        """The session's latest stored sample (by time), or None if it has none."""
+        row = self.conn.execute(
+            f"SELECT {', '.join(SAMPLE_COLUMNS)} FROM samples WHERE session_id = ? ORDER BY time_s DESC, id DESC LIMIT 1",
+            (session_id,),
+        ).fetchone()
+        return row_to_sample(row) if row else None
+
     def sample_count(self, session_id: int) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM samples WHERE session_id = ?", (session_id,)).fetchone()[0])
 

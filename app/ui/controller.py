@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from app.core.latest import LatestSlot, RateMeter, RateStats
-from app.core.live_session import LiveSession
+from app.core.live_session import ChooseResume, LiveSession, Recovery, recover_interrupted
 from app.core.protocol import PROTOCOL_DONE, ProtocolConfig, ProtocolEvent
 from app.core.types import Frame, FrameResult
 from app.errors import CervicamError
@@ -180,14 +180,17 @@ class LiveController(QObject):
         self.session.reset_maxima()
 
     # ----- patient, session, report --------------------------------------------------------------
-    def recover_interrupted(self) -> list[int]:
-        """Sessions a crash left 'recording': their samples are kept, they are closed as interrupted."""
+    def recover_interrupted(self, choose: ChooseResume) -> Recovery:
+        """Sessions a crash left 'recording' are offered (``choose``): one resumed, the rest closed
+        as interrupted; their samples are kept either way (see app.core.live_session)."""
         if self.store is None:
-            return []
-        ids = [s.id for s in self.store.interrupted_sessions()]
-        for sid in ids:
-            self.store.close_session(sid, status="interrupted")
-        return ids
+            return Recovery()
+        recovery = recover_interrupted(self.store, self.session, choose)
+        if recovery.resumed is not None:
+            self.patient = self.store.get_patient(recovery.resumed.pseudonym)
+            self.protocol_changed.emit()
+            self.session_changed.emit()
+        return recovery
 
     def patients(self) -> list[str]:
         return [p.pseudonym for p in self.store.list_patients()] if self.store is not None else []

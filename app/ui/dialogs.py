@@ -1,4 +1,4 @@
-"""Small dialogs: previous sessions of a patient, report preview, settings."""
+"""Small dialogs: interrupted sessions (resume?), previous sessions of a patient, report preview, settings."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
+from app.core.live_session import InterruptedSession
 from app.core.norms import NORM_SETS, asymmetries, get_norm_set
 from app.ui.settings import AppSettings
 
@@ -65,6 +66,53 @@ class SessionsDialog(QDialog):
     def selected_session(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
         return self.session_ids[rows[0].row()] if rows else None
+
+
+class ResumeDialog(QDialog):
+    """Sessions a crash left open: resume the selected one, or close them all as interrupted."""
+
+    def __init__(self, offers: Sequence[InterruptedSession], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Interrupted sessions")
+        self.session_ids = [o.session_id for o in offers]
+        self.table = QTableWidget(len(offers), 5)
+        self.table.setHorizontalHeaderLabels(["Session", "Patient", "Started", "Samples stored", "Last sample"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for row, o in enumerate(offers):
+            last = "–" if o.last_time_s is None else f"{o.last_time_s:.1f} s"
+            for col, text in enumerate((str(o.session_id), o.pseudonym, o.started_at.replace("T", " ")[:16], str(o.samples), last)):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        if offers:
+            self.table.selectRow(len(offers) - 1)
+        buttons = QDialogButtonBox()
+        self.resume_button = buttons.addButton("Resume", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.close_button = buttons.addButton("Close as interrupted", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        text = QLabel(
+            "cervicam stopped while recording. Resume the selected session (new samples are added after "
+            "the stored ones; hold neutral and calibrate first), or close them as interrupted (samples kept)."
+        )
+        text.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(720, 260)
+
+    def selected_session(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.session_ids[rows[0].row()] if rows else None
+
+    @classmethod
+    def ask(cls, offers: Sequence[InterruptedSession], parent: QWidget | None = None) -> int | None:
+        """The session to resume, or None (Close as interrupted, or the dialog dismissed)."""
+        dialog = cls(offers, parent)
+        return dialog.selected_session() if dialog.exec() else None
 
 
 def report_html(session: Any, pseudonym: str, recorded: dict[str, float | None], previous: dict[str, float | None] | None) -> str:

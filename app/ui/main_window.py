@@ -9,11 +9,12 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from app.core.live_session import ChooseResume
 from app.ui import workers
 from app.ui.banner import Banner
 from app.ui.calibration_panel import CalibrationPanel
 from app.ui.controller import LiveController
-from app.ui.dialogs import ReportPreview, SessionsDialog, SettingsDialog, report_html
+from app.ui.dialogs import ReportPreview, ResumeDialog, SessionsDialog, SettingsDialog, report_html
 from app.ui.maxima_panel import MaximaPanel
 from app.ui.patient_panel import PatientPanel
 from app.ui.plots_panel import PlotsPanel
@@ -29,8 +30,13 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, controller: LiveController, settings: AppSettings, qsettings: QSettings | None = None, demo_video: Path | None = None) -> None:
+    def __init__(
+        self, controller: LiveController, settings: AppSettings, qsettings: QSettings | None = None,
+        demo_video: Path | None = None, choose_resume: ChooseResume | None = None,
+    ) -> None:  # fmt: skip
         super().__init__()
+        # Which interrupted session to resume (None: close them); tests pass an answer instead.
+        self.choose_resume: ChooseResume = choose_resume or (lambda offers: ResumeDialog.ask(offers, self))
         self.setWindowTitle("cervicam — cervical range of motion")
         self.controller = controller
         self.settings = settings
@@ -190,9 +196,9 @@ class MainWindow(QMainWindow):
 
     # ----- actions -------------------------------------------------------------------------------
     def recover_interrupted(self) -> None:
-        ids = self.controller.recover_interrupted()
-        if ids:
-            text = f"{len(ids)} session(s) interrupted by a crash were kept (samples up to the crash): " + ", ".join(map(str, ids))
+        """At start: sessions a crash left open are offered for resume (``choose_resume``)."""
+        text = self.controller.recover_interrupted(self.choose_resume).summary()
+        if text:
             self.status.showMessage(text, 15000)
             log.warning(text)
 

@@ -1,7 +1,8 @@
 """SIGKILL mid-session, then the next start: the lock is taken over, the database is sound, the
 loss is measured (seconds of samples handed over but not stored), and the session is offered
-for resume through the store API and the CLI. (tests/core/test_store_crash.py checks the <= 1 s
-bound on the measuring core; this one adds what the next start sees.)"""
+for resume through the store API, the CLI and the GUI (resume, or close as interrupted).
+(tests/core/test_store_crash.py checks the <= 1 s bound on the measuring core; this one adds
+what the next start sees.)"""
 
 from __future__ import annotations
 
@@ -84,9 +85,52 @@ def test_gui_start_after_sigkill_keeps_the_session_and_says_so(tmp_path, qtbot, 
     with open_store(data) as store:
         kept = store.sample_count(1)
         assert kept >= len(handed) - 30
-        controller, window = build_window(TruthPipeline(demo_truth), SourceSpec(camera=0), store=store, capture_factory=NoCamera())
+        offered = []
+
+        def close_them(offers):  # the clinician answers "Close as interrupted"
+            offered.extend(offers)
+            return None
+
+        controller, window = build_window(
+            TruthPipeline(demo_truth), SourceSpec(camera=0), store=store, capture_factory=NoCamera(), choose_resume=close_them
+        )  # fmt: skip
         qtbot.addWidget(window)
         window.recover_interrupted()  # what app.ui.app.run_gui does at start
+        assert [(o.session_id, o.samples) for o in offered] == [(1, kept)] and offered[0].pseudonym.startswith("P-")
         assert "1 session(s) interrupted by a crash were kept" in window.status.currentMessage()
         assert store.get_session(1).status == "interrupted" and store.sample_count(1) == kept
+        assert controller.session.recording is None
         window.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_gui_start_after_sigkill_resumes_the_session_when_asked(tmp_path, qtbot, demo_truth, demo_video):
+    import app.ui  # noqa: F401
+    from tests.ui.fakes import TruthPipeline
+    from tests.ui.helpers import build_window, offline_spec, wait_for
+
+    data = tmp_path / "data"
+    record_and_kill(data)
+    with open_store(data) as store:
+        kept = store.sample_count(1)
+        last = store.last_sample(1)
+        controller, window = build_window(
+            TruthPipeline(demo_truth), offline_spec(demo_video), store=store, calibration_s=0.5,
+            choose_resume=lambda offers: offers[0].session_id,  # the clinician answers "Resume"
+        )  # fmt: skip
+        qtbot.addWidget(window)
+        window.recover_interrupted()  # what app.ui.app.run_gui does at start
+        assert "Resuming session 1" in window.status.currentMessage()
+        assert controller.session.recording.session_id == 1 and store.get_session(1).status == "recording"
+        assert controller.patient.id == store.get_session(1).patient_id
+        controller.calibrate()  # the patient holds neutral again
+        controller.start()
+        assert wait_for(lambda: store.sample_count(1) >= kept + 60, 60), "no new samples stored"
+        window.close()  # saves the session (controller.shutdown)
+        assert store.get_session(1).status == "closed" and [s.id for s in store.sessions()] == [1]
+        samples = store.samples(1)
+        assert len(samples) > kept + 60
+        times, frames = [s.time_s for s in samples], [s.frame_index for s in samples]
+        assert times == sorted(times) and len(set(times)) == len(times)
+        assert frames == sorted(frames) and len(set(frames)) == len(frames)
+        assert min(times[kept:]) > last.time_s and min(frames[kept:]) > last.frame_index

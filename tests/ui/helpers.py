@@ -30,9 +30,14 @@ def offline_spec(video: Path) -> SourceSpec:
     return SourceSpec(video=video, realtime=False, lossless=True)
 
 
-def build_window(pipeline: Any, spec: SourceSpec, store: Any = None, settings: AppSettings | None = None, **controller_kw: Any) -> tuple[LiveController, MainWindow]:
+def build_window(
+    pipeline: Any, spec: SourceSpec, store: Any = None, settings: AppSettings | None = None, choose_resume: Any = None, **controller_kw: Any
+) -> tuple[LiveController, MainWindow]:
+    """``choose_resume``: the answer to the interrupted-sessions dialog (default: close them all,
+    never a modal dialog in tests)."""
     controller = LiveController(pipeline, spec, store=store, **controller_kw)
-    window = MainWindow(controller, settings or AppSettings(calibration_s=controller.calibration_s), demo_video=spec.video)
+    settings = settings or AppSettings(calibration_s=controller.calibration_s)
+    window = MainWindow(controller, settings, demo_video=spec.video, choose_resume=choose_resume or (lambda offers: None))
     return controller, window
 
 
