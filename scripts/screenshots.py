@@ -150,8 +150,8 @@ def no_camera(out: Path, size, store) -> None:
     window.resize(*size)
     window.show()
     controller.start()
-    wait_until(lambda: window.banner.kind == "no_camera", 10)
-    pump(0.2)
+    wait_until(lambda: window.banner.kind == "demo", 10)
+    pump(1.5)
     grab(window, out / "no_camera.png")
     window.close()
 

@@ -1,4 +1,4 @@
-"""A banner above the video: no camera (offer the demo video), camera lost (session kept)."""
+"""A banner above the video: no camera (the demo video plays, or is offered), camera lost (session kept)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ class Banner(QFrame):
 
     def show_no_camera(self, text: str) -> None:
         self._show("no_camera", BAD_COLOR, f"<b>No camera</b> ({text}). The window works without one: use the shipped demo video to try it.", demo=True)
+
+    def show_demo(self, text: str) -> None:
+        """No camera was found at start, so the shipped demo video plays instead."""
+        self._show("demo", WARN_COLOR, f"<b>No camera</b> ({text}): showing the shipped demo video instead.", demo=False)
 
     def show_lost(self, text: str) -> None:
         self._show("lost", WARN_COLOR, f"<b>Camera lost</b> — {text} The session is kept; measuring resumes when the camera is back.", demo=False)

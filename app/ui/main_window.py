@@ -52,6 +52,8 @@ class MainWindow(QMainWindow):
         self.protocol.warmups.setValue(settings.warmups)
         self.patient = PatientPanel()
         self.banner = Banner()
+        self._camera_ran = False  # a camera delivered frames once: losing it later is "lost", not "none"
+        self._demo_instead_of = ""  # why the demo video plays instead of the camera ("" = it does not)
         self.source_bar = SourceBar(demo_video)
         self.source_bar.set_camera(settings.camera, settings.width, settings.height)
         self.status = StatusBar()
@@ -281,6 +283,7 @@ class MainWindow(QMainWindow):
         self._save_settings()
 
     def set_source(self, spec: workers.SourceSpec) -> None:
+        self._demo_instead_of = ""  # the user chose: no automatic fallback notice any more
         if spec.camera is not None:
             self.settings.camera, self.settings.width, self.settings.height = spec.camera, spec.width or 1280, spec.height or 720
         self.banner.clear()
@@ -290,7 +293,11 @@ class MainWindow(QMainWindow):
     def _on_source_state(self, state: str, text: str) -> None:
         self.status.set_source(text)
         is_camera = not self.controller.source.is_file
-        if state == workers.FAILED:
+        if state == workers.FAILED and is_camera and not self._camera_ran and self.source_bar.demo_video is not None:
+            # No camera at start: the app still starts on something to measure, and says so.
+            self.source_bar.choose_demo()
+            self._demo_instead_of = text
+        elif state == workers.FAILED:
             self.banner.show_no_camera(text) if is_camera else self.banner.show_ended(text)
             self.video.view.message = text
         elif state == workers.LOST:
@@ -300,7 +307,8 @@ class MainWindow(QMainWindow):
             self.banner.show_ended(text)
             self.video.view.message = ""
         elif state == workers.RUNNING:
-            self.banner.clear()
+            self._camera_ran |= is_camera
+            self.banner.show_demo(self._demo_instead_of) if self._demo_instead_of else self.banner.clear()
             self.video.view.message = ""
         self.video.view.update()
 

@@ -155,17 +155,23 @@ def test_camera_lost_keeps_session_and_resumes(window_factory, demo_truth, store
     assert controller.session.recording is not None and controller.session.recording.session_id == session_id
 
 
-def test_no_camera_offers_the_demo_video(window_factory, demo_video, demo_truth):
+def test_no_camera_at_start_plays_the_demo_video_and_says_so(window_factory, demo_video, demo_truth):
     controller, window = window_factory(TruthPipeline(demo_truth), SourceSpec(camera=0), capture_factory=NoCamera(), retry_s=0.05)
     window.source_bar.demo_video = demo_video
     controller.start()
-    assert wait_for(lambda: window.banner.kind == "no_camera", 5)
-    assert window.banner.demo.isVisibleTo(window) and "demo video" in window.banner.text.text()
-    window.banner.demo.click()
-    assert controller.source.video == demo_video
+    assert wait_for(lambda: controller.source.video == demo_video, 5)
     assert wait_for(lambda: controller.session.results_seen > 10, 10)
-    assert window.banner.kind == ""
+    assert window.banner.kind == "demo" and "demo video" in window.banner.text.text()
+    assert window.banner.retry.isVisibleTo(window)
     assert "demo_clinic.mp4" in window.status.source.text()
+
+
+def test_no_camera_without_a_demo_video_offers_nothing_but_says_so(window_factory, demo_truth):
+    controller, window = window_factory(TruthPipeline(demo_truth), SourceSpec(camera=0), capture_factory=NoCamera(), retry_s=0.05)
+    window.source_bar.demo_video = None
+    controller.start()
+    assert wait_for(lambda: window.banner.kind == "no_camera", 5)
+    assert "No camera" in window.banner.text.text()
 
 
 def test_slow_pipeline_drops_old_frames_and_latency_stays_low(window_factory, demo_video, demo_truth):
