@@ -32,7 +32,7 @@ from app.ui.controller import LiveController  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
 from app.ui.services import DEMO_VIDEO, build_pipeline  # noqa: E402
 from app.ui.settings import AppSettings  # noqa: E402
-from app.ui.workers import ENDED, SourceSpec  # noqa: E402
+from app.ui.workers import ENDED, SourceSpec, open_capture  # noqa: E402
 
 log = logging.getLogger("screenshots")
 
@@ -145,7 +145,7 @@ def no_camera(out: Path, size, store) -> None:
             pass
 
     inner, engine = build_pipeline("landmarks")
-    controller = LiveController(inner, SourceSpec(camera=0), store=store, engine=engine, capture_factory=lambda s: NoCam(), retry_s=0.2)
+    controller = LiveController(inner, SourceSpec(camera=0), store=store, engine=engine, capture_factory=lambda s: open_capture(s) if s.is_file else NoCam(), retry_s=0.2)
     window = MainWindow(controller, AppSettings(), demo_video=DEMO_VIDEO)
     window.resize(*size)
     window.show()
