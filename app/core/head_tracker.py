@@ -8,7 +8,7 @@ Two sources, each where it is good:
 * the **face mesh** (MediaPipe, 468 points; its pose is PnP of the neutral mesh on today's 2D
   points) re-anchors the model while the head *rests* near neutral (yaw and pitch within
   ``mesh_trusted_deg``), which removes drift between movements. It does not anchor while the head
-  moves: it under-reads growing angles (already by half at 10-18 degrees of flexion on the dev
+  moves: this pose under-reads growing angles (by half at 10-18 degrees of flexion on the dev
   video) and would carry that error to the end range. It also rescues the model when the face is
   in view and the two disagree beyond what the mesh's errors explain.
 
@@ -51,7 +51,6 @@ class HeadTrackerConfig:
     rest_deg_per_s: float = 8.0  # slower than this the head counts as resting
     recover_disagreement_deg: float = 10.0
     recover_axis_deg: float = 20.0  # model angle on an axis where the mesh sees < mesh_trusted_deg
-    recover_after_frames: int = 3
 
 
 class HeadTracker:
@@ -70,7 +69,6 @@ class HeadTracker:
         self._mesh_guess: tuple[np.ndarray, np.ndarray] | None = None
         self._since_anchor = 0
         self._last_mesh: tuple[np.ndarray, float] | None = None
-        self._astray_frames = 0
 
     @property
     def has_model(self) -> bool:
@@ -141,7 +139,7 @@ class HeadTracker:
     def _mesh_pose(self, mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         model_pts = self._model.mesh_points
         img_pts = mesh[:, :2].astype(np.float64)
-        if self._mesh_guess is None:  # no recent pose to start from: a global solver
+        if self._mesh_guess is None:
             ok, rvec, tvec = cv2.solvePnP(model_pts, img_pts, self._camera.matrix, None, flags=cv2.SOLVEPNP_SQPNP)
         else:
             rvec0, tvec0 = (v.reshape(3, 1).copy() for v in self._mesh_guess)
@@ -168,17 +166,12 @@ class HeadTracker:
             self._last_mesh = (mesh_pose[0], time_s)
         else:
             self._last_mesh = None
-            self._mesh_guess = None  # the face may come back far from where it was lost
         # The mesh under-reads angles as they grow, so it anchors the model only while the head
         # rests near neutral, never at the start of a movement.
         anchor = near_neutral and at_rest
         tracked: RigidPose | None = tracker.update(gray, allow_seed_anchored=anchor)
-        astray = mesh_pose is not None and tracked is not None and not anchor and self._model_went_astray(
-            mesh_pose[0], tracked.rotation, near_neutral
-        )
-        # One odd mesh (just re-found, or a glitch) is no proof: the disagreement must last.
-        self._astray_frames = self._astray_frames + 1 if astray else 0
-        anchor = anchor or self._astray_frames >= cfg.recover_after_frames
+        if mesh_pose is not None and tracked is not None and not anchor:
+            anchor = self._model_went_astray(mesh_pose[0], tracked.rotation, near_neutral)
         if anchor:
             rotation, translation = mesh_pose
             self._since_anchor += 1
