@@ -191,7 +191,8 @@ class MainWindow(QMainWindow):
         """Warn while the session writer keeps samples in memory (disk full or read-only)."""
         rec = self.controller.session.recording
         warning = getattr(rec.writer, "warning", None) if rec is not None else None
-        if warning and self.banner.kind in ("", "disk"):  # a camera banner keeps its place
+        # Unsaved samples outrank "end of video"; a camera banner (none, lost, demo) keeps its place.
+        if warning and self.banner.kind in ("", "disk", "ended"):
             self.banner.show_disk(warning)
         elif not warning and self.banner.kind == "disk":
             self.banner.clear()
