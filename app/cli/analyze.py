@@ -24,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="neutral = median pose of the first N seconds with a face (default 1)")
     parser.add_argument("--neutral-at", type=float, metavar="TIME",
                         help="take the neutral from TIME seconds on instead of the first face")
+    parser.add_argument("--hfov", type=float, metavar="DEG",
+                        help="the camera's horizontal field of view in degrees, if known (default: a typical "
+                        "webcam's 62; it matters for flexion, see docs/MEASURING_CORE.md)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -39,8 +42,15 @@ def run(args: argparse.Namespace) -> int:
     for out in (args.csv, args.json, args.report):
         if out is not None and not out.parent.exists():
             raise InputError(f"{out}: folder {out.parent} does not exist")
+    tracker = None
+    if args.hfov is not None:
+        if not 20.0 <= args.hfov <= 150.0:
+            raise InputError(f"--hfov {args.hfov:g}: a webcam's horizontal field of view is between 20 and 150 degrees")
+        from app.core.head_tracker import HeadTracker, HeadTrackerConfig
+
+        tracker = HeadTracker(config=HeadTrackerConfig(hfov_deg=args.hfov))
     engine = create_engine(args.engine, args.model, args.device)
-    pipeline = MeasurementPipeline(engine=engine)
+    pipeline = MeasurementPipeline(engine=engine, tracker=tracker)
     bar = tqdm(total=0, unit="frame", file=sys.stderr, disable=args.no_progress, desc=args.video.name)
 
     def progress(done: int, total: int) -> None:

@@ -70,3 +70,28 @@ def test_analyze_dev_video_writes_csv_and_json(tmp_path, capsys, demo_video):
     assert summary["detection_rate"] == 1.0
     assert 60 < summary["rotation_left"] < 80
     assert summary["extension"] > 40
+
+
+def _clip(demo_video, path, frames):
+    import cv2
+
+    cap = cv2.VideoCapture(str(demo_video))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 480))
+    for _ in range(frames):
+        ok, bgr = cap.read()
+        writer.write(bgr)
+    writer.release()
+
+
+def test_hfov_reaches_the_tracker_and_bad_values_are_refused(tmp_path, capsys, demo_video):
+    clip = tmp_path / "turn.avi"
+    _clip(demo_video, clip, 100)  # neutral, then the start of the turn to the left
+    yaws = {}
+    for hfov in ("30", "90"):
+        out = tmp_path / f"{hfov}.csv"
+        assert _run(["analyze", str(clip), "--csv", str(out), "--hfov", hfov, "--no-progress"], capsys)[0] == 0
+        yaws[hfov] = [float(r["yaw_deg"]) for r in csv.DictReader(out.open()) if r["yaw_deg"]]
+    assert len(yaws["30"]) == len(yaws["90"]) == 100
+    assert max(abs(a - b) for a, b in zip(yaws["30"], yaws["90"])) > 0.5  # perspective changes the answer
+    code, _, err = _run(["analyze", str(clip), "--csv", str(tmp_path / "x.csv"), "--hfov", "5"], capsys)
+    assert code == 2 and "--hfov" in err
