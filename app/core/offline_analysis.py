@@ -10,9 +10,10 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from app.core.one_euro import smooth_angles_zero_phase
 from app.core.pipeline import MeasurementPipeline, Neutral, SampleMaker, choose_offline_neutral
 from app.core.rom import RomTracker
 from app.core.types import PoseSample
@@ -81,6 +82,7 @@ def analyze_video(
     t0 = time.perf_counter()
     maker = SampleMaker(neutral) if neutral is not None else None
     samples = [maker(r) if maker else PoseSample(r.frame_index, r.time_s, False, 0.0) for r in raws]
+    samples = smooth_offline(samples)
     filter_s = time.perf_counter() - t0
     n = max(1, len(raws))
     stage_ms = {
@@ -90,6 +92,19 @@ def analyze_video(
         "filter": filter_s * 1e3 / n,
     }
     return AnalysisResult(samples, neutral, len(raws) / max(elapsed, 1e-9), info[0].fps, stage_ms)
+
+
+def smooth_offline(samples: list[PoseSample]) -> list[PoseSample]:
+    """Replace the live (causal) filtered angles by lag-free ones; raw angles stay as they are."""
+    posed = [i for i, s in enumerate(samples) if s.detected]
+    if not posed:
+        return samples
+    raw = [(samples[i].raw_yaw_deg, samples[i].raw_pitch_deg, samples[i].raw_roll_deg) for i in posed]
+    smoothed = smooth_angles_zero_phase(raw, [samples[i].time_s for i in posed])  # type: ignore[arg-type]
+    out = list(samples)
+    for i, (yaw, pitch, roll) in zip(posed, smoothed):
+        out[i] = replace(samples[i], yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll)
+    return out
 
 
 def _fmt(value: float | None) -> str:

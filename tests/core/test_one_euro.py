@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from app.core.one_euro import AngleFilter, OneEuroConfig, OneEuroFilter
+from app.core.one_euro import AngleFilter, OneEuroConfig, OneEuroFilter, smooth_angles_zero_phase
 
 
 def test_still_signal_jitter_is_reduced():
@@ -29,3 +29,36 @@ def test_gap_restarts_the_filter():
     f((0.0, 0.0, 0.0), 0.033)
     out = f((50.0, 10.0, -5.0), 2.0)  # after a 2 s dropout the first value passes unchanged
     assert out == pytest.approx((50.0, 10.0, -5.0))
+
+
+def _ramp_and_hold(n: int = 90) -> tuple[list[tuple[float, float, float]], list[float]]:
+    t = np.arange(n) / 30.0
+    yaw = np.clip(t - 0.5, 0.0, 1.0) * 60.0  # still, a 60° turn in 1 s, held
+    return [(float(y), 0.0, 0.0) for y in yaw], [float(x) for x in t]
+
+
+def test_zero_phase_smoothing_has_no_lag_on_a_ramp():
+    values, times = _ramp_and_hold()
+    live = AngleFilter()
+    causal = np.array([live(v, t)[0] for v, t in zip(values, times)])
+    offline = np.array([v[0] for v in smooth_angles_zero_phase(values, times)])
+    truth = np.array([v[0] for v in values])
+    ramp = slice(18, 45)
+    # The causal filter trails the ramp; the zero-phase mean errs on both sides and much less.
+    assert np.mean(truth[ramp] - causal[ramp]) > 1.0
+    assert abs(np.mean(truth[ramp] - offline[ramp])) < 0.2 * np.mean(truth[ramp] - causal[ramp])
+
+
+def test_zero_phase_smoothing_still_removes_jitter():
+    rng = np.random.default_rng(1)
+    times = [i / 30.0 for i in range(300)]
+    noisy = [(float(v), 0.0, 0.0) for v in 5.0 + rng.normal(0, 0.5, 300)]
+    out = np.array([v[0] for v in smooth_angles_zero_phase(noisy, times)])
+    assert np.std(out[30:-30]) < 0.35 * 0.5
+
+
+def test_zero_phase_smoothing_restarts_at_gaps():
+    times = [0.0, 0.033, 0.066, 3.0, 3.033]
+    values = [(0.0, 0.0, 0.0)] * 3 + [(40.0, 0.0, 0.0)] * 2
+    out = smooth_angles_zero_phase(values, times)
+    assert [v[0] for v in out] == pytest.approx([0, 0, 0, 40, 40])
