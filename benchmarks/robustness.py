@@ -1,0 +1,170 @@
+"""How well the measuring core generalises: the same video, perturbed, scored against its truth.
+
+    python benchmarks/robustness.py [VIDEO TRUTH.csv] [--only mirror,noisy] [--jobs 2] [--hfov 62]
+
+One recording cannot show generalisation, but it can show sensitivity. Each variant changes one
+thing a real session changes (which side the patient turns first, distance to the camera,
+lighting, sensor noise, frame rate, resolution), transforms the ground truth to match, and is
+analysed and scored like the original. Prints per-axis MAE and the six end-range errors per
+variant, then the worst end-range error over all of them. Defaults to the demo video.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.score_video import score  # noqa: E402
+
+MIRRORED_MOVEMENT = {"rot_left": "rot_right", "rot_right": "rot_left",
+                     "latflex_left": "latflex_right", "latflex_right": "latflex_left"}
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    what: str
+    frame: Callable[[np.ndarray, np.random.Generator], np.ndarray]
+    truth: Callable[[dict[str, str]], dict[str, str]] = lambda row: row
+    keep_every: int = 1  # frame stride (2 halves the frame rate)
+    reencode: bool = True  # False: analyse the given file itself
+
+
+def _mirror_truth(row: dict[str, str]) -> dict[str, str]:
+    # A mirrored image shows the patient turning and tilting the other way; pitch is unchanged.
+    out = dict(row)
+    out["yaw_deg"] = str(-float(row["yaw_deg"]))
+    out["roll_deg"] = str(-float(row["roll_deg"]))
+    out["movement"] = MIRRORED_MOVEMENT.get(row["movement"], row["movement"])
+    return out
+
+
+def _zoom(image: np.ndarray, factor: float) -> np.ndarray:
+    # A centre crop scaled back up: a narrower lens than the analysis assumes (or a closer patient).
+    h, w = image.shape[:2]
+    ch, cw = int(round(h / factor)), int(round(w / factor))
+    y0, x0 = (h - ch) // 2, (w - cw) // 2
+    return cv2.resize(image[y0:y0 + ch, x0:x0 + cw], (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _darker(image: np.ndarray) -> np.ndarray:
+    return np.clip((image.astype(np.float32) / 255.0) ** 1.6 * 255.0 * 0.7, 0, 255).astype(np.uint8)
+
+
+def _noisy(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return np.clip(image.astype(np.int16) + rng.normal(0, 8, image.shape).astype(np.int16), 0, 255).astype(np.uint8)
+
+
+def _half_size(image: np.ndarray) -> np.ndarray:
+    h, w = image.shape[:2]
+    return cv2.resize(image, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+
+
+VARIANTS = (
+    Variant("original", "the file as given", lambda f, _: f, reencode=False),
+    Variant("reencoded", "decoded and written again (mp4v): compression noise only", lambda f, _: f),
+    Variant("mirror", "left-right mirrored (the other side first)", lambda f, _: np.ascontiguousarray(f[:, ::-1]),
+            _mirror_truth),
+    Variant("zoom115", "centre crop x1.15 (narrower lens than assumed)", lambda f, _: _zoom(f, 1.15)),
+    Variant("darker", "gamma 1.6, 70% exposure", lambda f, _: _darker(f)),
+    Variant("noisy", "sensor noise sigma 8", _noisy),
+    Variant("fps15", "every other frame (15 frames/s)", lambda f, _: f, keep_every=2),
+    Variant("half_size", "half resolution (patient twice as far)", lambda f, _: _half_size(f)),
+)
+
+
+def make_variant(variant: Variant, video: Path, truth: Path, out_dir: Path) -> tuple[Path, Path]:
+    """Write the perturbed video (mp4v) and its truth CSV; returns their paths."""
+    if not variant.reencode:
+        return video, truth
+    rows = list(csv.DictReader(open(truth, newline="", encoding="utf-8")))
+    cap = cv2.VideoCapture(str(video))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    rng = np.random.default_rng(0)
+    out_video, out_truth = out_dir / f"{variant.name}.mp4", out_dir / f"{variant.name}.csv"
+    writer = None
+    kept: list[int] = []
+    index = 0
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        if index % variant.keep_every == 0:
+            image = variant.frame(frame, rng)
+            if writer is None:
+                writer = cv2.VideoWriter(str(out_video), cv2.VideoWriter_fourcc(*"mp4v"), fps / variant.keep_every,
+                                         (image.shape[1], image.shape[0]))
+            writer.write(image)
+            kept.append(index)
+        index += 1
+    cap.release()
+    if writer is None:
+        raise SystemExit(f"cannot read {video}")
+    writer.release()
+    with open(out_truth, "w", newline="", encoding="utf-8") as fh:
+        out = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
+        out.writeheader()
+        for new_index, old_index in enumerate(kept):
+            row = variant.truth(dict(rows[old_index]))
+            row["frame"] = str(new_index)
+            row["time_s"] = f"{new_index * variant.keep_every / fps:.4f}"
+            out.writerow(row)
+    return out_video, out_truth
+
+
+def analyse_and_score(args: tuple[str, Path, Path, float | None, Path]):
+    from app.core.camera_model import DEFAULT_HFOV_DEG
+    from app.core.head_tracker import HeadTracker, HeadTrackerConfig
+    from app.core.offline_analysis import analyze_video, write_samples_csv
+    from app.core.pipeline import MeasurementPipeline
+
+    name, video, truth, hfov, out = args
+    tracker = HeadTracker(config=HeadTrackerConfig(hfov_deg=hfov or DEFAULT_HFOV_DEG))
+    result = analyze_video(video, MeasurementPipeline(tracker=tracker))
+    write_samples_csv(result.samples, out)
+    return name, score(out, truth)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("video", nargs="?", type=Path, default=ROOT / "assets" / "demo_clinic.mp4")
+    parser.add_argument("truth", nargs="?", type=Path, default=ROOT / "assets" / "demo_clinic_truth.csv")
+    parser.add_argument("--only", help="comma-separated variant names: " + ",".join(v.name for v in VARIANTS))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--hfov", type=float, default=None, help="assumed horizontal field of view, degrees")
+    args = parser.parse_args(argv)
+    wanted = [v for v in VARIANTS if not args.only or v.name in args.only.split(",")]
+    with tempfile.TemporaryDirectory(prefix="cervicam_robustness_") as tmp:
+        jobs = [(v.name, *make_variant(v, args.video, args.truth, Path(tmp)), args.hfov, Path(tmp) / f"{v.name}.out.csv")
+                for v in wanted]
+        with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            results = dict(pool.map(analyse_and_score, jobs))
+    directions = ("rotation_left", "rotation_right", "flexion", "extension",
+                  "lateral_flexion_left", "lateral_flexion_right")
+    print(f"{'variant':10s} {'pose':>6s} {'MAE yaw':>8s} {'pitch':>6s} {'roll':>6s}  end-range error: "
+          "rot L, rot R, flex, ext, latflex L, latflex R")
+    worst = 0.0
+    for v in wanted:
+        s = results[v.name]
+        errors = [s.end_range[d][2] for d in directions if d in s.end_range]
+        worst = max([worst] + [abs(e) for e in errors])
+        print(f"{v.name:10s} {s.pose_rate:6.1%} {s.mae['yaw_deg']:8.2f} {s.mae['pitch_deg']:6.2f} "
+              f"{s.mae['roll_deg']:6.2f}  " + " ".join(f"{e:+6.1f}" for e in errors) + f"   ({v.what})")
+    print(f"worst end-range error over all variants: {worst:.1f} deg")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
