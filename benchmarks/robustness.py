@@ -156,13 +156,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'variant':10s} {'pose':>6s} {'MAE yaw':>8s} {'pitch':>6s} {'roll':>6s}  end-range error: "
           "rot L, rot R, flex, ext, latflex L, latflex R")
     worst = 0.0
+    all_errors: list[float] = []
+    all_mae: list[float] = []
     for v in wanted:
         s = results[v.name]
         errors = [s.end_range[d][2] for d in directions if d in s.end_range]
         worst = max([worst] + [abs(e) for e in errors])
+        all_errors += [abs(e) for e in errors]
+        all_mae += list(s.mae.values())
         print(f"{v.name:10s} {s.pose_rate:6.1%} {s.mae['yaw_deg']:8.2f} {s.mae['pitch_deg']:6.2f} "
               f"{s.mae['roll_deg']:6.2f}  " + " ".join(f"{e:+6.1f}" for e in errors) + f"   ({v.what})")
-    print(f"worst end-range error over all variants: {worst:.1f} deg")
+    print(f"over all variants: worst end-range error {worst:.1f} deg, mean |end-range error| "
+          f"{np.mean(all_errors):.2f} deg, {np.mean(np.array(all_errors) <= 3.0):.0%} within 3 deg, "
+          f"mean per-axis MAE {np.mean(all_mae):.2f} deg")
     return 0
 
 
