@@ -3,9 +3,9 @@
     python benchmarks/robustness.py [VIDEO TRUTH.csv] [--only mirror,noisy] [--jobs 2] [--hfov 62]
 
 One recording cannot show generalisation, but it can show sensitivity. Each variant changes one
-thing a real session changes (which side the patient turns first, distance to the camera,
-lighting, sensor noise, frame rate, resolution), transforms the ground truth to match, and is
-analysed and scored like the original. Prints per-axis MAE and the six end-range errors per
+thing a real session changes (which side the patient turns first, how a movement is paced,
+distance to the camera, lighting, sensor noise, frame rate, resolution), transforms the ground
+truth to match, and is analysed and scored like the original. Prints per-axis MAE and the six end-range errors per
 variant, then the worst end-range error over all of them. Defaults to the demo video.
 """
 
@@ -40,6 +40,7 @@ class Variant:
     truth: Callable[[dict[str, str]], dict[str, str]] = lambda row: row
     keep_every: int = 1  # frame stride (2 halves the frame rate)
     reencode: bool = True  # False: analyse the given file itself
+    reverse: bool = False  # frames in reverse order
 
 
 def _mirror_truth(row: dict[str, str]) -> dict[str, str]:
@@ -82,6 +83,7 @@ VARIANTS = (
     Variant("noisy", "sensor noise sigma 8", _noisy),
     Variant("fps15", "every other frame (15 frames/s)", lambda f, _: f, keep_every=2),
     Variant("half_size", "half resolution (patient twice as far)", lambda f, _: _half_size(f)),
+    Variant("reversed", "played backwards (each movement returns first)", lambda f, _: f, reverse=True),
 )
 
 
@@ -94,24 +96,27 @@ def make_variant(variant: Variant, video: Path, truth: Path, out_dir: Path) -> t
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     rng = np.random.default_rng(0)
     out_video, out_truth = out_dir / f"{variant.name}.mp4", out_dir / f"{variant.name}.csv"
-    writer = None
     kept: list[int] = []
+    images: list[np.ndarray] = []
     index = 0
     while True:
         ok, frame = cap.read()
         if not ok:
             break
         if index % variant.keep_every == 0:
-            image = variant.frame(frame, rng)
-            if writer is None:
-                writer = cv2.VideoWriter(str(out_video), cv2.VideoWriter_fourcc(*"mp4v"), fps / variant.keep_every,
-                                         (image.shape[1], image.shape[0]))
-            writer.write(image)
+            images.append(variant.frame(frame, rng))
             kept.append(index)
         index += 1
     cap.release()
-    if writer is None:
+    if not images:
         raise SystemExit(f"cannot read {video}")
+    if variant.reverse:
+        images.reverse()
+        kept.reverse()
+    writer = cv2.VideoWriter(str(out_video), cv2.VideoWriter_fourcc(*"mp4v"), fps / variant.keep_every,
+                             (images[0].shape[1], images[0].shape[0]))
+    for image in images:
+        writer.write(image)
     writer.release()
     with open(out_truth, "w", newline="", encoding="utf-8") as fh:
         out = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
