@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from app.core.camera_model import HFOV_RANGE_DEG
     from app.core.offline_analysis import analyze_video, write_samples_csv, write_summary_json
     from app.core.pipeline import MeasurementPipeline
     from app.engines.factory import create_engine
@@ -44,8 +45,11 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{out}: folder {out.parent} does not exist")
     tracker = None
     if args.hfov is not None:
-        if not 20.0 <= args.hfov <= 150.0:
-            raise InputError(f"--hfov {args.hfov:g}: a webcam's horizontal field of view is between 20 and 150 degrees")
+        low, high = HFOV_RANGE_DEG
+        if not low <= args.hfov <= high:
+            raise InputError(
+                f"--hfov {args.hfov:g}: a webcam's horizontal field of view is between {low:g} and {high:g} degrees"
+            )
         from app.core.head_tracker import HeadTracker, HeadTrackerConfig
 
         tracker = HeadTracker(config=HeadTrackerConfig(hfov_deg=args.hfov))

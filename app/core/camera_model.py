@@ -1,8 +1,9 @@
 """Pinhole camera intrinsics used to turn pixels into viewing rays.
 
-A webcam's focal length is rarely known. Head rotations estimated under perspective depend on it
-only weakly (through the angle of the viewing ray to an off-centre head), so a typical webcam field
-of view is assumed unless the user gives one.
+A webcam's focal length is rarely known, so a typical webcam field of view is assumed unless the
+user gives one. It matters more than it seems: on the dev video, flexion's end range moves by
+about 10 degrees between an assumed 50 and 62 degrees (docs/MEASURING_CORE.md), so the CLI
+(``--hfov``) and the GUI's settings take the camera's real one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 # Typical laptop/USB webcams have a 55-70 degree horizontal field of view.
 DEFAULT_HFOV_DEG = 62.0
+HFOV_RANGE_DEG = (20.0, 150.0)  # what any webcam lens can have; outside it the value is a typo
 
 
 @dataclass(frozen=True)

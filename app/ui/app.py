@@ -43,13 +43,17 @@ def run_gui(args: argparse.Namespace) -> int:
     if getattr(args, "data_dir", None):
         settings.data_dir = str(args.data_dir)
     try:
-        pipeline, engine = build_pipeline(settings.engine, settings.model or None, settings.device, settings.calibration_s)
+        pipeline, engine = build_pipeline(
+            settings.engine, settings.model or None, settings.device, settings.calibration_s, settings.camera_hfov_deg
+        )
     except CervicamError as exc:
         if settings.engine == "landmarks":
             raise
         # A saved ONNX model that moved or broke must not lock the clinician out: fall back.
         QMessageBox.warning(None, "cervicam", f"{exc}\n\nUsing the landmarks engine instead.")
-        pipeline, engine = build_pipeline("landmarks", calibration_s=settings.calibration_s)
+        pipeline, engine = build_pipeline(
+            "landmarks", calibration_s=settings.calibration_s, camera_hfov_deg=settings.camera_hfov_deg
+        )
     store, store_problem = open_store_with_reason(settings.data_dir)
     if store_problem is not None:
         QMessageBox.warning(None, "cervicam", f"{store_problem}\n\nMeasuring works; sessions cannot be saved.")

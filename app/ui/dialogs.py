@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
 from app.core.live_session import InterruptedSession
+from app.core.camera_model import HFOV_RANGE_DEG
 from app.core.norms import NORM_SETS, asymmetries, get_norm_set
 from app.ui.settings import AppSettings
 
@@ -188,7 +189,7 @@ class ReportPreview(QDialog):
 
 
 class SettingsDialog(QDialog):
-    """Engine, model file, device, norms, calibration length, data folder (applied on restart for engine/data)."""
+    """Engine, model file, device, norms, calibration length, camera field of view, data folder."""
 
     def __init__(self, settings: AppSettings, models: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -212,6 +213,15 @@ class SettingsDialog(QDialog):
         self.calibration.setRange(1.0, 10.0)
         self.calibration.setSuffix(" s")
         self.calibration.setValue(settings.calibration_s)
+        self.camera_hfov = QDoubleSpinBox()
+        self.camera_hfov.setRange(*HFOV_RANGE_DEG)
+        self.camera_hfov.setDecimals(0)
+        self.camera_hfov.setSuffix(" °")
+        self.camera_hfov.setValue(settings.camera_hfov_deg)
+        self.camera_hfov.setToolTip(
+            "The webcam's horizontal field of view (data sheet). Flexion and extension depend on it;\n"
+            "a data sheet's diagonal D for a 4:3 image is about 2·atan(0.8·tan(D/2)), for 16:9 2·atan(0.87·tan(D/2))."
+        )
         self.data_dir = QLineEdit(settings.data_dir)
         self.data_dir.setPlaceholderText("default user data folder")
         form = QFormLayout(self)
@@ -220,8 +230,9 @@ class SettingsDialog(QDialog):
         form.addRow("Device", self.device)
         form.addRow("Norms", self.norms)
         form.addRow("Neutral hold", self.calibration)
+        form.addRow("Camera field of view (horizontal)", self.camera_hfov)
         form.addRow("Data folder", self.data_dir)
-        form.addRow(QLabel("Engine, model and data folder apply at the next start."))
+        form.addRow(QLabel("Engine, model, camera field of view and data folder apply at the next start."))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -232,5 +243,6 @@ class SettingsDialog(QDialog):
         s.engine, s.model, s.device = self.engine.currentText(), self.model.currentText(), self.device.currentText()
         s.norm_set = str(self.norms.currentData())
         s.calibration_s = float(self.calibration.value())
+        s.camera_hfov_deg = float(self.camera_hfov.value())
         s.data_dir = self.data_dir.text().strip()
         return s

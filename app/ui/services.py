@@ -41,9 +41,14 @@ class EngineInfo:
 
 
 def build_pipeline(
-    engine: str = "landmarks", model: str | Path | None = None, device: str = "auto", calibration_s: float = 2.0
+    engine: str = "landmarks",
+    model: str | Path | None = None,
+    device: str = "auto",
+    calibration_s: float = 2.0,
+    camera_hfov_deg: float | None = None,
 ) -> tuple[Any, EngineInfo]:
     """The measuring pipeline with the chosen engine (imports deferred: they are heavy)."""
+    from app.core.head_tracker import HeadTracker, HeadTrackerConfig
     from app.core.pipeline import MeasurementPipeline
     from app.engines.factory import create_engine
 
@@ -59,7 +64,8 @@ def build_pipeline(
             "MAE (yaw/pitch/roll °)": model_info.mae_summary(),
             "file": str(model_info.path),
         }
-    return MeasurementPipeline(engine=eng, calibration_seconds=calibration_s), info
+    tracker = HeadTracker(config=HeadTrackerConfig(hfov_deg=camera_hfov_deg)) if camera_hfov_deg else None
+    return MeasurementPipeline(engine=eng, tracker=tracker, calibration_seconds=calibration_s), info
 
 
 def export_report(store: Any, session_id: int, pdf_path: Path, csv_path: Path | None = None, norm_set: str | None = None) -> list[Path]:

@@ -1,4 +1,4 @@
-"""Persistent settings (QSettings): engine, model, device, camera, norms, protocol, data folder.
+"""Persistent settings (QSettings): engine, model, device, camera and its field of view, norms, protocol, data folder.
 
 One typed view over QSettings so no widget reads raw keys; tests pass their own QSettings
 (an .ini file in a temporary folder) through the constructor.
@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from PySide6.QtCore import QSettings
+
+from app.core.camera_model import DEFAULT_HFOV_DEG
 
 ORGANIZATION, APPLICATION = "cervicam", "cervicam"
 
@@ -28,6 +30,7 @@ class AppSettings:
     trials: int = 3
     warmups: int = 2
     calibration_s: float = 2.0
+    camera_hfov_deg: float = DEFAULT_HFOV_DEG  # the webcam's horizontal field of view; flexion depends on it
     data_dir: str = ""
     geometry: bytes = b""
 

@@ -2,9 +2,8 @@
 
 One run of the video through the window (module fixture, ~30 s on 2 cores) with a guided test
 (1 trial per motion, no warm-ups: the video holds one repetition of each), then checks. The
-measured maxima must be within 3° of the video's truth; the directions where the measuring core
-is known to under-read on this video (tests/core/test_dev_video_accuracy.py, issue 3) are
-expected failures that turn into passes when the core improves.
+measured maxima must be within 3° of the video's truth, as the core's own accuracy test asks
+(tests/core/test_dev_video_accuracy.py).
 """
 
 from __future__ import annotations
@@ -17,9 +16,6 @@ from app.ui.settings import AppSettings
 from tests.ui.helpers import build_window, offline_spec, run_to_end, truth_maxima, wait_for
 
 pytestmark = pytest.mark.slow
-
-# Same list as the core's own accuracy test (tests/core/test_dev_video_accuracy.py). Not strict
-# here: the core is being improved, and the GUI's job is checked exactly by the test below.
 
 
 @pytest.fixture(scope="module")

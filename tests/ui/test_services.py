@@ -1,0 +1,16 @@
+"""The pipeline the window is built from takes the camera's field of view from the settings."""
+
+from __future__ import annotations
+
+from app.core.camera_model import DEFAULT_HFOV_DEG
+
+
+def test_build_pipeline_uses_the_cameras_field_of_view():
+    from app.ui.services import build_pipeline
+
+    pipeline, info = build_pipeline("landmarks", camera_hfov_deg=48.0)
+    assert pipeline.tracker.config.hfov_deg == 48.0 and info.label == "landmarks"
+    default, _ = build_pipeline("landmarks")
+    assert default.tracker.config.hfov_deg == DEFAULT_HFOV_DEG
+    for p in (pipeline, default):
+        p.tracker.close()
