@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from app.core.camera_model import HFOV_RANGE_DEG
+    from app.core.camera_model import DEFAULT_HFOV_DEG, HFOV_RANGE_DEG, CameraAssumption
+    from app.core.head_tracker import HeadTracker, HeadTrackerConfig
     from app.core.offline_analysis import analyze_video, write_samples_csv, write_summary_json
     from app.core.pipeline import MeasurementPipeline
     from app.engines.factory import create_engine
@@ -43,16 +44,13 @@ def run(args: argparse.Namespace) -> int:
     for out in (args.csv, args.json, args.report):
         if out is not None and not out.parent.exists():
             raise InputError(f"{out}: folder {out.parent} does not exist")
-    tracker = None
-    if args.hfov is not None:
-        low, high = HFOV_RANGE_DEG
-        if not low <= args.hfov <= high:
-            raise InputError(
-                f"--hfov {args.hfov:g}: a webcam's horizontal field of view is between {low:g} and {high:g} degrees"
-            )
-        from app.core.head_tracker import HeadTracker, HeadTrackerConfig
-
-        tracker = HeadTracker(config=HeadTrackerConfig(hfov_deg=args.hfov))
+    low, high = HFOV_RANGE_DEG
+    if args.hfov is not None and not low <= args.hfov <= high:
+        raise InputError(
+            f"--hfov {args.hfov:g}: a webcam's horizontal field of view is between {low:g} and {high:g} degrees"
+        )
+    camera = CameraAssumption(args.hfov if args.hfov is not None else DEFAULT_HFOV_DEG, given=args.hfov is not None)
+    tracker = HeadTracker(config=HeadTrackerConfig(hfov_deg=camera.hfov_deg))
     engine = create_engine(args.engine, args.model, args.device)
     pipeline = MeasurementPipeline(engine=engine, tracker=tracker)
     bar = tqdm(total=0, unit="frame", file=sys.stderr, disable=args.no_progress, desc=args.video.name)
@@ -69,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         write_samples_csv(result.samples, args.csv)
         if args.json is not None:
-            write_summary_json(result, engine.name, args.video, args.json)
+            write_summary_json(result, engine.name, args.video, args.json, camera)
     except OSError as exc:
         raise CervicamError(f"could not write results: {exc}") from exc
     if result.neutral is None:

@@ -19,6 +19,18 @@ HFOV_RANGE_DEG = (20.0, 150.0)  # what any webcam lens can have; outside it the 
 
 
 @dataclass(frozen=True)
+class CameraAssumption:
+    """The horizontal field of view an analysis used, and whether the user gave it."""
+
+    hfov_deg: float
+    given: bool
+
+    @property
+    def source(self) -> str:
+        return "given" if self.given else "assumed (typical webcam)"
+
+
+@dataclass(frozen=True)
 class CameraIntrinsics:
     fx: float
     fy: float

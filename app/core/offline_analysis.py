@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from app.core.camera_model import CameraAssumption
 from app.core.one_euro import smooth_angles_zero_phase
 from app.core.pipeline import MeasurementPipeline, Neutral, SampleMaker, choose_offline_neutral
 from app.core.rom import RomTracker
@@ -125,7 +126,7 @@ def write_samples_csv(samples: list[PoseSample], path: str | Path) -> None:
             ])
 
 
-def summary_dict(result: AnalysisResult, engine: str, video: str | Path) -> dict:
+def summary_dict(result: AnalysisResult, engine: str, video: str | Path, camera: CameraAssumption | None = None) -> dict:
     from app.core.angles import angles_from_matrix
 
     neutral = None
@@ -141,13 +142,18 @@ def summary_dict(result: AnalysisResult, engine: str, video: str | Path) -> dict
         "extrapolated_rate": sum("extrapolated" in s.flags for s in result.samples) / max(1, len(result.samples)),
         "maxima_deg": result.maxima(),
         "neutral": neutral,
+        # Flexion and extension depend on the lens (docs/MEASURING_CORE.md): say which one was used.
+        "camera_hfov_deg": camera.hfov_deg if camera else None,
+        "camera_hfov_source": camera.source if camera else None,
         "frames_per_second": result.frames_per_second,
         "stage_ms": result.stage_ms,
     }
 
 
-def write_summary_json(result: AnalysisResult, engine: str, video: str | Path, path: str | Path) -> None:
-    summary = summary_dict(result, engine, video)
+def write_summary_json(
+    result: AnalysisResult, engine: str, video: str | Path, path: str | Path, camera: CameraAssumption | None = None
+) -> None:
+    summary = summary_dict(result, engine, video, camera)
     # The six maxima also at top level: the names DESIGN.md promises.
     summary.update(summary["maxima_deg"])
     Path(path).write_text(json.dumps(summary, indent=2), encoding="utf-8")

@@ -70,6 +70,7 @@ def test_analyze_dev_video_writes_csv_and_json(tmp_path, capsys, demo_video):
     assert summary["detection_rate"] == 1.0
     assert 60 < summary["rotation_left"] < 80
     assert summary["extension"] > 40
+    assert summary["camera_hfov_deg"] == 62.0 and summary["camera_hfov_source"].startswith("assumed")
 
 
 def _clip(demo_video, path, frames):
@@ -88,9 +89,12 @@ def test_hfov_reaches_the_tracker_and_bad_values_are_refused(tmp_path, capsys, d
     _clip(demo_video, clip, 100)  # neutral, then the start of the turn to the left
     yaws = {}
     for hfov in ("30", "90"):
-        out = tmp_path / f"{hfov}.csv"
-        assert _run(["analyze", str(clip), "--csv", str(out), "--hfov", hfov, "--no-progress"], capsys)[0] == 0
+        out, summary = tmp_path / f"{hfov}.csv", tmp_path / f"{hfov}.json"
+        args = ["analyze", str(clip), "--csv", str(out), "--json", str(summary), "--hfov", hfov, "--no-progress"]
+        assert _run(args, capsys)[0] == 0
         yaws[hfov] = [float(r["yaw_deg"]) for r in csv.DictReader(out.open()) if r["yaw_deg"]]
+        said = json.loads(summary.read_text())
+        assert said["camera_hfov_deg"] == float(hfov) and said["camera_hfov_source"] == "given"
     assert len(yaws["30"]) == len(yaws["90"]) == 100
     assert max(abs(a - b) for a, b in zip(yaws["30"], yaws["90"])) > 0.5  # perspective changes the answer
     code, _, err = _run(["analyze", str(clip), "--csv", str(tmp_path / "x.csv"), "--hfov", "5"], capsys)
