@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
-from app.core.live_session import InterruptedSession
 from app.core.camera_model import HFOV_RANGE_DEG
+from app.core.live_session import InterruptedSession
 from app.core.norms import NORM_SETS, asymmetries, get_norm_set
 from app.ui.settings import AppSettings
 

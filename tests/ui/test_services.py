@@ -12,5 +12,7 @@ def test_build_pipeline_uses_the_cameras_field_of_view():
     assert pipeline.tracker.config.hfov_deg == 48.0 and info.label == "landmarks"
     default, _ = build_pipeline("landmarks")
     assert default.tracker.config.hfov_deg == DEFAULT_HFOV_DEG
-    for p in (pipeline, default):
+    edited, _ = build_pipeline("landmarks", camera_hfov_deg=500.0)  # a hand-edited settings file
+    assert edited.tracker.config.hfov_deg == DEFAULT_HFOV_DEG
+    for p in (pipeline, default, edited):
         p.tracker.close()
