@@ -228,9 +228,16 @@ class LiveController(QObject):
             self.patient,
             engine=self.engine.label,
             model_card=self.engine.model_card,
-            camera=self.source.describe(),
+            camera=self._describe_camera(),
         )
         self.session_changed.emit()
+
+    def _describe_camera(self) -> str:
+        # Flexion and extension depend on the assumed lens: the session (and its report) says which.
+        config = getattr(getattr(self.pipeline, "tracker", None), "config", None)
+        hfov = getattr(config, "hfov_deg", None)
+        source = self.source.describe()
+        return source if hfov is None else f"{source}, {hfov:.0f}° field of view"
 
     def save_session(self, notes: str | None = None, pain: dict[str, int] | None = None) -> int | None:
         """Close the recorded session (starting one from the free measurement if none)."""

@@ -43,6 +43,7 @@ def live_run(qapp, demo_video, tmp_path_factory):
         "recorded": store.recorded(sid) if sid else {},
         "stored_samples": store.samples(sid) if sid else [],
         "status": window.status.engine.text(),
+        "camera": store.get_session(sid).camera if sid else "",
     }
     window.close()
     store.close()
@@ -85,3 +86,4 @@ def test_guided_test_runs_to_its_end_and_is_stored(live_run):
     assert all(results[d] is not None for d in DIRECTIONS), results
     assert live_run["recorded"] == pytest.approx(results)
     assert live_run["status"] == "landmarks"
+    assert live_run["camera"] == "video demo_clinic.mp4, 62° field of view"  # the lens the angles assumed
