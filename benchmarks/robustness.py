@@ -26,6 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.core.camera_model import CameraAssumption  # noqa: E402
 from benchmarks.score_video import score  # noqa: E402
 
 MIRRORED_MOVEMENT = {"rot_left": "rot_right", "rot_right": "rot_left",
@@ -91,7 +92,11 @@ def make_variant(variant: Variant, video: Path, truth: Path, out_dir: Path) -> t
     """Write the perturbed video (mp4v) and its truth CSV; returns their paths."""
     if not variant.reencode:
         return video, truth
-    rows = list(csv.DictReader(open(truth, newline="", encoding="utf-8")))
+    with open(truth, newline="", encoding="utf-8") as fh:
+        truth_rows = list(csv.DictReader(fh))
+    if not truth_rows:
+        raise SystemExit(f"{truth} holds no rows")
+    rows = {int(r["frame"]): r for r in truth_rows}  # by frame number: a truth may start late or skip frames
     cap = cv2.VideoCapture(str(video))
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     rng = np.random.default_rng(0)
@@ -115,13 +120,17 @@ def make_variant(variant: Variant, video: Path, truth: Path, out_dir: Path) -> t
         kept.reverse()
     writer = cv2.VideoWriter(str(out_video), cv2.VideoWriter_fourcc(*"mp4v"), fps / variant.keep_every,
                              (images[0].shape[1], images[0].shape[0]))
+    if not writer.isOpened():
+        raise SystemExit(f"cannot write {out_video} (mp4v)")
     for image in images:
         writer.write(image)
     writer.release()
     with open(out_truth, "w", newline="", encoding="utf-8") as fh:
-        out = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
+        out = csv.DictWriter(fh, fieldnames=list(truth_rows[0].keys()))
         out.writeheader()
         for new_index, old_index in enumerate(kept):
+            if old_index not in rows:
+                continue  # a frame without truth is analysed but not scored
             row = variant.truth(dict(rows[old_index]))
             row["frame"] = str(new_index)
             row["time_s"] = f"{new_index * variant.keep_every / fps:.4f}"
@@ -129,14 +138,13 @@ def make_variant(variant: Variant, video: Path, truth: Path, out_dir: Path) -> t
     return out_video, out_truth
 
 
-def analyse_and_score(args: tuple[str, Path, Path, float | None, Path]):
-    from app.core.camera_model import DEFAULT_HFOV_DEG
+def analyse_and_score(args: tuple[str, Path, Path, CameraAssumption, Path]):
     from app.core.head_tracker import HeadTracker, HeadTrackerConfig
     from app.core.offline_analysis import analyze_video, write_samples_csv
     from app.core.pipeline import MeasurementPipeline
 
-    name, video, truth, hfov, out = args
-    tracker = HeadTracker(config=HeadTrackerConfig(hfov_deg=hfov or DEFAULT_HFOV_DEG))
+    name, video, truth, camera, out = args
+    tracker = HeadTracker(config=HeadTrackerConfig(camera=camera))
     result = analyze_video(video, MeasurementPipeline(tracker=tracker))
     write_samples_csv(result.samples, out)
     return name, score(out, truth)
@@ -150,9 +158,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--hfov", type=float, default=None, help="assumed horizontal field of view, degrees")
     args = parser.parse_args(argv)
+    try:
+        camera = CameraAssumption.from_user(args.hfov)
+    except ValueError as exc:
+        parser.error(f"--hfov: {exc}")
+    unknown = set(args.only.split(",")) - {v.name for v in VARIANTS} if args.only else set()
+    if unknown:
+        parser.error(f"unknown variant(s): {', '.join(sorted(unknown))}")
+    for path in (args.video, args.truth):
+        if not path.is_file():
+            parser.error(f"{path}: no such file")
     wanted = [v for v in VARIANTS if not args.only or v.name in args.only.split(",")]
     with tempfile.TemporaryDirectory(prefix="cervicam_robustness_") as tmp:
-        jobs = [(v.name, *make_variant(v, args.video, args.truth, Path(tmp)), args.hfov, Path(tmp) / f"{v.name}.out.csv")
+        jobs = [(v.name, *make_variant(v, args.video, args.truth, Path(tmp)), camera, Path(tmp) / f"{v.name}.out.csv")
                 for v in wanted]
         with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             results = dict(pool.map(analyse_and_score, jobs))
@@ -165,9 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     all_mae: list[float] = []
     for v in wanted:
         s = results[v.name]
-        errors = [s.end_range[d][2] for d in directions if d in s.end_range]
-        worst = max([worst] + [abs(e) for e in errors])
-        all_errors += [abs(e) for e in errors]
+        errors = [s.end_range[d][2] if d in s.end_range else float("nan") for d in directions]  # keep the columns
+        seen = [abs(e) for e in errors if not np.isnan(e)]
+        worst = max([worst] + seen)
+        all_errors += seen
         all_mae += list(s.mae.values())
         print(f"{v.name:10s} {s.pose_rate:6.1%} {s.mae['yaw_deg']:8.2f} {s.mae['pitch_deg']:6.2f} "
               f"{s.mae['roll_deg']:6.2f}  " + " ".join(f"{e:+6.1f}" for e in errors) + f"   ({v.what})")

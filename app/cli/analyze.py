@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from app.cli.camera_args import add_hfov, camera_from_args
 from app.errors import CervicamError, InputError
 
 log = logging.getLogger(__name__)
@@ -24,16 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="neutral = median pose of the first N seconds with a face (default 1)")
     parser.add_argument("--neutral-at", type=float, metavar="TIME",
                         help="take the neutral from TIME seconds on instead of the first face")
-    parser.add_argument("--hfov", type=float, metavar="DEG",
-                        help="the camera's horizontal field of view in degrees, if known (default: a typical "
-                        "webcam's 62; it matters for flexion, see docs/MEASURING_CORE.md)")
+    add_hfov(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from app.core.camera_model import DEFAULT_HFOV_DEG, HFOV_RANGE_DEG, CameraAssumption
     from app.core.head_tracker import HeadTracker, HeadTrackerConfig
     from app.core.offline_analysis import analyze_video, write_samples_csv, write_summary_json
     from app.core.pipeline import MeasurementPipeline
@@ -44,14 +42,9 @@ def run(args: argparse.Namespace) -> int:
     for out in (args.csv, args.json, args.report):
         if out is not None and not out.parent.exists():
             raise InputError(f"{out}: folder {out.parent} does not exist")
-    low, high = HFOV_RANGE_DEG
-    if args.hfov is not None and not low <= args.hfov <= high:
-        raise InputError(
-            f"--hfov {args.hfov:g}: a webcam's horizontal field of view is between {low:g} and {high:g} degrees"
-        )
-    camera = CameraAssumption(args.hfov if args.hfov is not None else DEFAULT_HFOV_DEG, given=args.hfov is not None)
-    tracker = HeadTracker(config=HeadTrackerConfig(hfov_deg=camera.hfov_deg))
-    engine = create_engine(args.engine, args.model, args.device)
+    camera = camera_from_args(args)
+    engine = create_engine(args.engine, args.model, args.device)  # before the tracker's models load
+    tracker = HeadTracker(config=HeadTrackerConfig(camera=camera))
     pipeline = MeasurementPipeline(engine=engine, tracker=tracker)
     bar = tqdm(total=0, unit="frame", file=sys.stderr, disable=args.no_progress, desc=args.video.name)
 
@@ -76,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.report is not None:
         from app.core.offline_protocol import write_offline_report
 
-        write_offline_report(result.samples, args.report, source=str(args.video), engine=engine.name)
+        write_offline_report(result.samples, args.report, source=camera.describe(str(args.video)), engine=engine.name)
     maxima = result.maxima()
     print(f"{len(result.samples)} frames, pose on {result.detection_rate:.1%}, {result.frames_per_second:.0f} frames/s")
     for direction, value in maxima.items():

@@ -6,6 +6,7 @@ import argparse
 import csv
 from pathlib import Path
 
+from app.cli.camera_args import add_hfov, camera_from_args
 from app.cli.store_args import add_data_dir, open_store_from
 from app.errors import InputError
 
@@ -20,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notes", default="", help="free-text notes")
     parser.add_argument("--norms", choices=("ama", "va"), default="ama")
     parser.add_argument("--started-at", help="session date (ISO 8601, default now)")
+    add_hfov(parser)
 
 
 def read_samples_csv(path: Path):
@@ -66,12 +68,15 @@ def run(args: argparse.Namespace) -> int:
         patient = store.get_patient(args.patient)  # before minutes of video analysis
         engine = "analyze-csv"
         if args.video is not None:
+            from app.core.head_tracker import HeadTracker, HeadTrackerConfig
             from app.core.offline_analysis import analyze_video
+            from app.core.pipeline import MeasurementPipeline
 
-            result = analyze_video(args.video)
+            lens = camera_from_args(args)
+            result = analyze_video(args.video, MeasurementPipeline(tracker=HeadTracker(config=HeadTrackerConfig(camera=lens))))
             if result.neutral is None:
                 raise InputError(f"{args.video}: no head found in the video")
-            samples, engine, camera = result.samples, "landmarks", str(args.video)
+            samples, engine, camera = result.samples, "landmarks", lens.describe(str(args.video))
         else:
             samples, camera = read_samples_csv(args.samples_csv), str(args.samples_csv)
         config = ProtocolConfig(free_mode=True)

@@ -2,8 +2,9 @@
 
 A webcam's focal length is rarely known, so a typical webcam field of view is assumed unless the
 user gives one. It matters more than it seems: on perturbed copies of the dev video, flexion's
-end-range error goes from 7-14 degrees to 1-3 degrees when the assumed 62 becomes 50
-(docs/MEASURING_CORE.md), so the CLI (``--hfov``) and the GUI's settings take the real one.
+end-range error (2-14 degrees at an assumed 62) shrinks to a few degrees at 50, the lens the video
+seems to have (docs/MEASURING_CORE.md), so the CLI (``--hfov``) and the GUI's settings take the
+real one, and every result says which one it used.
 """
 
 from __future__ import annotations
@@ -25,9 +26,23 @@ class CameraAssumption:
     hfov_deg: float
     given: bool
 
+    @classmethod
+    def from_user(cls, hfov_deg: float | None) -> "CameraAssumption":
+        """The user's value, checked, or the typical webcam's when there is none (ValueError: no lens has it)."""
+        if hfov_deg is None:
+            return cls(DEFAULT_HFOV_DEG, given=False)
+        low, high = HFOV_RANGE_DEG
+        if not low <= hfov_deg <= high:
+            raise ValueError(f"a webcam's horizontal field of view is between {low:g} and {high:g} degrees, not {hfov_deg:g}")
+        return cls(float(hfov_deg), given=True)
+
     @property
     def source(self) -> str:
         return "given" if self.given else "assumed (typical webcam)"
+
+    def describe(self, where: str) -> str:
+        """``where`` (a camera or a file) with the field of view its angles were measured with."""
+        return f"{where}, {self.hfov_deg:g}° field of view ({'given' if self.given else 'assumed'})"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from app.core.angles import angles_from_matrix, rotation_angle_deg
-from app.core.camera_model import DEFAULT_HFOV_DEG, CameraIntrinsics
+from app.core.camera_model import DEFAULT_HFOV_DEG, CameraAssumption, CameraIntrinsics
 from app.core.crop import NOMINAL_HEAD_WIDTH_MM, HeadBox
 from app.core.head_model import HeadModel
 from app.core.rigid_tracker import RigidHeadTracker, RigidPose
@@ -45,7 +45,7 @@ NOSE, LEFT_EAR, RIGHT_EAR = 0, 7, 8
 class HeadTrackerConfig:
     mesh_trusted_deg: float = 6.0
     model_frames: int = 1
-    hfov_deg: float = DEFAULT_HFOV_DEG
+    camera: CameraAssumption = CameraAssumption(DEFAULT_HFOV_DEG, given=False)
     reanchor_every: int = 3  # frames between re-anchors while the mesh is trusted
     reanchor_disagreement_deg: float = 1.0
     rest_deg_per_s: float = 8.0  # slower than this the head counts as resting
@@ -92,7 +92,7 @@ class HeadTracker:
         image = frame.image
         h, w = image.shape[:2]
         if self._camera is None or (self._camera.cx, self._camera.cy) != (w / 2.0, h / 2.0):
-            self._camera = CameraIntrinsics.from_fov(w, h, self.config.hfov_deg)
+            self._camera = CameraIntrinsics.from_fov(w, h, self.config.camera.hfov_deg)
             self.rebuild_model()
         gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         mesh = self._face.detect(image)

@@ -234,10 +234,9 @@ class LiveController(QObject):
 
     def _describe_camera(self) -> str:
         # Flexion and extension depend on the assumed lens: the session (and its report) says which.
-        config = getattr(getattr(self.pipeline, "tracker", None), "config", None)
-        hfov = getattr(config, "hfov_deg", None)
+        camera = getattr(getattr(getattr(self.pipeline, "tracker", None), "config", None), "camera", None)
         source = self.source.describe()
-        return source if hfov is None else f"{source}, {hfov:.0f}° field of view"
+        return source if camera is None else camera.describe(source)
 
     def save_session(self, notes: str | None = None, pain: dict[str, int] | None = None) -> int | None:
         """Close the recorded session (starting one from the free measurement if none)."""

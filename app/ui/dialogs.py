@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
-from app.core.camera_model import HFOV_RANGE_DEG
+from app.core.camera_model import DEFAULT_HFOV_DEG, HFOV_RANGE_DEG
 from app.core.live_session import InterruptedSession
 from app.core.norms import NORM_SETS, asymmetries, get_norm_set
 from app.ui.settings import AppSettings
@@ -214,10 +214,13 @@ class SettingsDialog(QDialog):
         self.calibration.setSuffix(" s")
         self.calibration.setValue(settings.calibration_s)
         self.camera_hfov = QDoubleSpinBox()
-        self.camera_hfov.setRange(*HFOV_RANGE_DEG)
-        self.camera_hfov.setDecimals(0)
+        # One step below the range means "not set" (Qt shows the special text at the minimum).
+        low, high = HFOV_RANGE_DEG
+        self.camera_hfov.setRange(low - 1.0, high)
+        self.camera_hfov.setDecimals(1)
         self.camera_hfov.setSuffix(" °")
-        self.camera_hfov.setValue(settings.camera_hfov_deg)
+        self.camera_hfov.setSpecialValueText(f"not set ({DEFAULT_HFOV_DEG:g}° assumed)")
+        self.camera_hfov.setValue(settings.camera_hfov_deg if settings.camera_hfov_deg else low - 1.0)
         self.camera_hfov.setToolTip(
             "The webcam's horizontal field of view (data sheet). Flexion and extension depend on it;\n"
             "a data sheet's diagonal D for a 4:3 image is about 2·atan(0.8·tan(D/2)), for 16:9 2·atan(0.87·tan(D/2))."
@@ -243,6 +246,7 @@ class SettingsDialog(QDialog):
         s.engine, s.model, s.device = self.engine.currentText(), self.model.currentText(), self.device.currentText()
         s.norm_set = str(self.norms.currentData())
         s.calibration_s = float(self.calibration.value())
-        s.camera_hfov_deg = float(self.camera_hfov.value())
+        hfov = float(self.camera_hfov.value())
+        s.camera_hfov_deg = 0.0 if hfov < HFOV_RANGE_DEG[0] else hfov
         s.data_dir = self.data_dir.text().strip()
         return s

@@ -48,7 +48,7 @@ def build_pipeline(
     camera_hfov_deg: float | None = None,
 ) -> tuple[Any, EngineInfo]:
     """The measuring pipeline with the chosen engine (imports deferred: they are heavy)."""
-    from app.core.camera_model import HFOV_RANGE_DEG
+    from app.core.camera_model import CameraAssumption
     from app.core.head_tracker import HeadTracker, HeadTrackerConfig
     from app.core.pipeline import MeasurementPipeline
     from app.engines.factory import create_engine
@@ -65,12 +65,12 @@ def build_pipeline(
             "MAE (yaw/pitch/roll °)": model_info.mae_summary(),
             "file": str(model_info.path),
         }
-    low, high = HFOV_RANGE_DEG
-    if camera_hfov_deg is not None and not low <= camera_hfov_deg <= high:
-        # Only a hand-edited settings file gets here (the dialog keeps to the range).
-        log.warning("camera field of view %.0f° is not a webcam's; the default is used", camera_hfov_deg)
-        camera_hfov_deg = None
-    tracker = HeadTracker(config=HeadTrackerConfig(hfov_deg=camera_hfov_deg)) if camera_hfov_deg else None
+    try:
+        camera = CameraAssumption.from_user(camera_hfov_deg or None)  # 0: not set
+    except ValueError as exc:  # only a hand-edited settings file gets here; the dialog keeps to the range
+        log.warning("camera field of view from the settings ignored: %s", exc)
+        camera = CameraAssumption.from_user(None)
+    tracker = HeadTracker(config=HeadTrackerConfig(camera=camera))
     return MeasurementPipeline(engine=eng, tracker=tracker, calibration_seconds=calibration_s), info
 
 

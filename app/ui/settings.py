@@ -11,8 +11,6 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
-from app.core.camera_model import DEFAULT_HFOV_DEG
-
 ORGANIZATION, APPLICATION = "cervicam", "cervicam"
 
 
@@ -30,7 +28,7 @@ class AppSettings:
     trials: int = 3
     warmups: int = 2
     calibration_s: float = 2.0
-    camera_hfov_deg: float = DEFAULT_HFOV_DEG  # the webcam's horizontal field of view; flexion depends on it
+    camera_hfov_deg: float = 0.0  # the webcam's horizontal field of view (flexion depends on it); 0: not set
     data_dir: str = ""
     geometry: bytes = b""
 

@@ -101,3 +101,20 @@ def test_interrupted_sessions_listed_and_closed(tmp_path, capsys):
     assert code == 0 and f"session {s.id} of {p.pseudonym}" in out
     assert cli(capsys, "sessions", "--close", str(s.id), "--data-dir", str(d))[0] == 0
     assert "no interrupted sessions" in cli(capsys, "sessions", "--interrupted", "--data-dir", str(d))[1]
+
+
+def test_record_from_video_keeps_the_field_of_view_with_the_session(tmp_path, capsys, demo_video):
+    from app.store import open_store
+    from tests.cli.test_analyze_cli import _clip
+
+    clip = tmp_path / "clip.avi"
+    _clip(demo_video, clip, 45)  # the neutral start: enough for a head model and a neutral
+    d = str(tmp_path / "d")
+    patient = cli(capsys, "patients", "--add", "--data-dir", d)[1].strip()
+    code, out, err = cli(capsys, "record", patient, "--video", str(clip), "--hfov", "50", "--data-dir", d)
+    assert code == 0, err
+    store = open_store(tmp_path / "d")
+    try:
+        assert store.get_session(1).camera == f"{clip}, 50° field of view (given)"
+    finally:
+        store.close()

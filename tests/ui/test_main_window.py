@@ -268,12 +268,15 @@ def test_settings_dialog_changes_norms_and_hold(window_factory, demo_video, demo
     dialog = SettingsDialog(window.settings, parent=window)
     dialog.norms.setCurrentIndex(dialog.norms.findData("va"))
     dialog.calibration.setValue(3.0)
-    dialog.camera_hfov.setValue(48.0)
+    assert dialog.camera_hfov.text() == "not set (62° assumed)"  # nothing saved yet
+    dialog.camera_hfov.setValue(48.5)
     window.apply_settings(dialog.apply())
     assert controller.session.norm_set.key == "va" and window.maxima.norms["extension"] == 45.0
     assert controller.calibration_s == 3.0 and window.plots.norm_lines["extension"].value() == -45.0
     assert AppSettings.load(qsettings).calibration_s == 3.0 and AppSettings.load(qsettings).norm_set == "va"
-    assert AppSettings.load(qsettings).camera_hfov_deg == 48.0  # used by the next start's pipeline
+    assert AppSettings.load(qsettings).camera_hfov_deg == 48.5  # used by the next start's pipeline
+    dialog.camera_hfov.setValue(dialog.camera_hfov.minimum())  # back to "not set"
+    assert dialog.apply().camera_hfov_deg == 0.0
 
 
 def test_camera_chooser_emits_index_and_resolution(qtbot):

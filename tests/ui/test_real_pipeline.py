@@ -86,4 +86,4 @@ def test_guided_test_runs_to_its_end_and_is_stored(live_run):
     assert all(results[d] is not None for d in DIRECTIONS), results
     assert live_run["recorded"] == pytest.approx(results)
     assert live_run["status"] == "landmarks"
-    assert live_run["camera"] == "video demo_clinic.mp4, 62° field of view"  # the lens the angles assumed
+    assert live_run["camera"] == "video demo_clinic.mp4, 62° field of view (assumed)"  # the lens the angles used
