@@ -5,8 +5,8 @@
 One recording cannot show generalisation, but it can show sensitivity. Each variant changes one
 thing a real session changes (which side the patient turns first, how a movement is paced,
 distance to the camera, lighting, sensor noise, frame rate, resolution), transforms the ground
-truth to match, and is analysed and scored like the original. Prints per-axis MAE and the six end-range errors per
-variant, then the worst end-range error over all of them. Defaults to the demo video.
+truth to match, and is analysed and scored like the original. Prints per-axis MAE and the six
+end-range errors per variant, then a summary over all of them. Defaults to the demo video.
 """
 
 from __future__ import annotations
@@ -139,13 +139,12 @@ def make_variant(variant: Variant, video: Path, truth: Path, out_dir: Path) -> t
 
 
 def analyse_and_score(args: tuple[str, Path, Path, CameraAssumption, Path]):
-    from app.core.head_tracker import HeadTracker, HeadTrackerConfig
+    from app.core.head_tracker import HeadTracker
     from app.core.offline_analysis import analyze_video, write_samples_csv
     from app.core.pipeline import MeasurementPipeline
 
     name, video, truth, camera, out = args
-    tracker = HeadTracker(config=HeadTrackerConfig(camera=camera))
-    result = analyze_video(video, MeasurementPipeline(tracker=tracker))
+    result = analyze_video(video, MeasurementPipeline(tracker=HeadTracker.for_camera(camera)))
     write_samples_csv(result.samples, out)
     return name, score(out, truth)
 
@@ -162,13 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         camera = CameraAssumption.from_user(args.hfov)
     except ValueError as exc:
         parser.error(f"--hfov: {exc}")
-    unknown = set(args.only.split(",")) - {v.name for v in VARIANTS} if args.only else set()
-    if unknown:
+    names = set(args.only.split(",")) if args.only else {v.name for v in VARIANTS}
+    if unknown := names - {v.name for v in VARIANTS}:
         parser.error(f"unknown variant(s): {', '.join(sorted(unknown))}")
     for path in (args.video, args.truth):
         if not path.is_file():
             parser.error(f"{path}: no such file")
-    wanted = [v for v in VARIANTS if not args.only or v.name in args.only.split(",")]
+    wanted = [v for v in VARIANTS if v.name in names]
     with tempfile.TemporaryDirectory(prefix="cervicam_robustness_") as tmp:
         jobs = [(v.name, *make_variant(v, args.video, args.truth, Path(tmp)), camera, Path(tmp) / f"{v.name}.out.csv")
                 for v in wanted]

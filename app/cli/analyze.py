@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from app.core.head_tracker import HeadTracker, HeadTrackerConfig
+    from app.core.head_tracker import HeadTracker
     from app.core.offline_analysis import analyze_video, write_samples_csv, write_summary_json
     from app.core.pipeline import MeasurementPipeline
     from app.engines.factory import create_engine
@@ -44,8 +44,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{out}: folder {out.parent} does not exist")
     camera = camera_from_args(args)
     engine = create_engine(args.engine, args.model, args.device)  # before the tracker's models load
-    tracker = HeadTracker(config=HeadTrackerConfig(camera=camera))
-    pipeline = MeasurementPipeline(engine=engine, tracker=tracker)
+    pipeline = MeasurementPipeline(engine=engine, tracker=HeadTracker.for_camera(camera))
     bar = tqdm(total=0, unit="frame", file=sys.stderr, disable=args.no_progress, desc=args.video.name)
 
     def progress(done: int, total: int) -> None:

@@ -68,12 +68,12 @@ def run(args: argparse.Namespace) -> int:
         patient = store.get_patient(args.patient)  # before minutes of video analysis
         engine = "analyze-csv"
         if args.video is not None:
-            from app.core.head_tracker import HeadTracker, HeadTrackerConfig
+            from app.core.head_tracker import HeadTracker
             from app.core.offline_analysis import analyze_video
             from app.core.pipeline import MeasurementPipeline
 
             lens = camera_from_args(args)
-            result = analyze_video(args.video, MeasurementPipeline(tracker=HeadTracker(config=HeadTrackerConfig(camera=lens))))
+            result = analyze_video(args.video, MeasurementPipeline(tracker=HeadTracker.for_camera(lens)))
             if result.neutral is None:
                 raise InputError(f"{args.video}: no head found in the video")
             samples, engine, camera = result.samples, "landmarks", lens.describe(str(args.video))

@@ -37,12 +37,16 @@ class CameraAssumption:
         return cls(float(hfov_deg), given=True)
 
     @property
+    def word(self) -> str:
+        return "given" if self.given else "assumed"
+
+    @property
     def source(self) -> str:
-        return "given" if self.given else "assumed (typical webcam)"
+        return self.word if self.given else f"{self.word} (typical webcam)"
 
     def describe(self, where: str) -> str:
         """``where`` (a camera or a file) with the field of view its angles were measured with."""
-        return f"{where}, {self.hfov_deg:g}° field of view ({'given' if self.given else 'assumed'})"
+        return f"{where}, {self.hfov_deg:g}° field of view ({self.word})"
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,11 @@ class HeadTracker:
         self._since_anchor = 0
         self._last_mesh: tuple[np.ndarray, float] | None = None
 
+    @classmethod
+    def for_camera(cls, camera: CameraAssumption) -> "HeadTracker":
+        """A tracker with the default detectors and settings, for a camera with this field of view."""
+        return cls(config=HeadTrackerConfig(camera=camera))
+
     @property
     def has_model(self) -> bool:
         return self._model is not None

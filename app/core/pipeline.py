@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.core.angles import angles_from_matrix, mean_rotation, relative_rotation, rotation_angle_deg
+from app.core.camera_model import CameraAssumption
 from app.core.one_euro import AngleFilter, OneEuroConfig
 from app.core.trunk import ShoulderLine, shoulder_line, trunk_angles
 from app.core.types import Frame, FrameResult, HeadObservation, PoseEngine, PoseSample
@@ -176,6 +177,11 @@ class MeasurementPipeline:
     @property
     def calibrated(self) -> bool:
         return self.neutral is not None
+
+    @property
+    def camera(self) -> CameraAssumption | None:
+        """The field of view the tracker measures with (None for a tracker without one)."""
+        return getattr(getattr(self.tracker, "config", None), "camera", None)
 
     @property
     def calibrating(self) -> bool:

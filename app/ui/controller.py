@@ -234,7 +234,7 @@ class LiveController(QObject):
 
     def _describe_camera(self) -> str:
         # Flexion and extension depend on the assumed lens: the session (and its report) says which.
-        camera = getattr(getattr(getattr(self.pipeline, "tracker", None), "config", None), "camera", None)
+        camera = getattr(self.pipeline, "camera", None)  # test doubles have none
         source = self.source.describe()
         return source if camera is None else camera.describe(source)
 

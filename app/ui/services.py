@@ -49,7 +49,7 @@ def build_pipeline(
 ) -> tuple[Any, EngineInfo]:
     """The measuring pipeline with the chosen engine (imports deferred: they are heavy)."""
     from app.core.camera_model import CameraAssumption
-    from app.core.head_tracker import HeadTracker, HeadTrackerConfig
+    from app.core.head_tracker import HeadTracker
     from app.core.pipeline import MeasurementPipeline
     from app.engines.factory import create_engine
 
@@ -70,8 +70,7 @@ def build_pipeline(
     except ValueError as exc:  # only a hand-edited settings file gets here; the dialog keeps to the range
         log.warning("camera field of view from the settings ignored: %s", exc)
         camera = CameraAssumption.from_user(None)
-    tracker = HeadTracker(config=HeadTrackerConfig(camera=camera))
-    return MeasurementPipeline(engine=eng, tracker=tracker, calibration_seconds=calibration_s), info
+    return MeasurementPipeline(engine=eng, tracker=HeadTracker.for_camera(camera), calibration_seconds=calibration_s), info
 
 
 def export_report(store: Any, session_id: int, pdf_path: Path, csv_path: Path | None = None, norm_set: str | None = None) -> list[Path]:
