@@ -19,6 +19,7 @@ import numpy as np
 from app.core.bundle_adjust import BundleConfig, BundleWindow, PivotPrior, refine_pose
 from app.core.camera_model import CameraIntrinsics
 from app.core.head_model import HeadModel
+from app.core.shading import SHADING_SIGMA_OF_HEAD_WIDTH, texture_image
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class TrackerConfig:
     reseed_every: int = 5
     seed_inset: float = 0.12  # of the head width
     min_view_cos: float = 0.5
+    shading_sigma: float | None = SHADING_SIGMA_OF_HEAD_WIDTH  # of the head width; None: track raw grey
     bundle: BundleConfig | None = BundleConfig()  # None: no refinement of the model while tracking
 
 
@@ -73,6 +75,7 @@ class RigidHeadTracker:
         self._frames_since_keyframe = 0
         self._bundle = BundleWindow(camera.matrix, self.config.bundle) if self.config.bundle else None
         self._pivot: PivotPrior | None = None
+        self._shading_sigma_px = 0.0
         self.lost = True
 
     @property
@@ -86,6 +89,10 @@ class RigidHeadTracker:
         self._anchored = np.zeros(0, dtype=bool)
         self._ids = np.zeros(0, dtype=np.int64)
         self._set_pose(rotation, translation)
+        if self.config.shading_sigma:
+            rot, t = self.pose()
+            self._shading_sigma_px = self.config.shading_sigma * self._head_width_px(rot, t)
+        gray = self._texture(gray)
         self._prev_gray = gray
         self._seed(gray, anchored)
         self._pivot = None
@@ -114,6 +121,7 @@ class RigidHeadTracker:
             self.lost = True
             return None
         cfg = self.config
+        gray = self._texture(gray)
         nxt, st, _ = cv2.calcOpticalFlowPyrLK(self._prev_gray, gray, self._pts, None, **_LK_PARAMS)
         back, st_b, _ = cv2.calcOpticalFlowPyrLK(gray, self._prev_gray, nxt, None, **_LK_PARAMS)
         fb = np.linalg.norm(back - self._pts, axis=1)
@@ -191,6 +199,9 @@ class RigidHeadTracker:
     def _set_pose(self, rotation: np.ndarray, translation: np.ndarray) -> None:
         self._rvec, _ = cv2.Rodrigues(np.asarray(rotation, dtype=np.float64))
         self._tvec = np.asarray(translation, dtype=np.float64).reshape(3, 1)
+
+    def _texture(self, gray: np.ndarray) -> np.ndarray:
+        return texture_image(gray, self._shading_sigma_px) if self.config.shading_sigma else gray
 
     def _head_width_px(self, rotation: np.ndarray, translation: np.ndarray) -> float:
         depth = float(self.model.center_camera(rotation, translation)[2])
