@@ -10,7 +10,8 @@ Two sources, each where it is good:
   ``mesh_trusted_deg``), which removes drift between movements. It does not anchor while the head
   moves: this pose under-reads growing angles (by half at 10-18 degrees of flexion on the dev
   video) and would carry that error to the end range. It also rescues the model when the face is
-  in view and the two disagree beyond what the mesh's errors explain.
+  in view and the two disagree beyond what the mesh's errors explain, and it bounds the model's
+  angles on the axes where it sees little (:func:`bound_by_mesh`).
 
 The model is built from the first frames with a face (offline) or from the neutral hold
 (live, :meth:`HeadTracker.rebuild_model`).
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from app.core.angles import angles_from_matrix, rotation_angle_deg
+from app.core.angles import HeadAngles, angles_from_matrix, matrix_from_angles, rotation_angle_deg
 from app.core.camera_model import DEFAULT_HFOV_DEG, CameraAssumption, CameraIntrinsics
 from app.core.crop import NOMINAL_HEAD_WIDTH_MM, HeadBox
 from app.core.head_model import HeadModel
@@ -51,6 +52,8 @@ class HeadTrackerConfig:
     rest_deg_per_s: float = 8.0  # slower than this the head counts as resting
     recover_disagreement_deg: float = 10.0
     recover_axis_deg: float = 20.0  # model angle on an axis where the mesh sees < mesh_trusted_deg
+    mesh_bound_deg: float = 1.5  # the mesh's error on an axis where it sees little (bound_by_mesh)
+    mesh_bound_per_yaw: float = 0.15  # ... growing with yaw: a profile distorts the mesh's fit
 
 
 class HeadTracker:
@@ -189,7 +192,10 @@ class HeadTracker:
             quality = _model_quality(tracked)
             if near_neutral:
                 quality = max(quality, 0.9)  # the whole face is in view: not an extrapolation
-            return tracked.rotation, tracked.translation, quality, SOURCE_MODEL
+            rotation = tracked.rotation
+            if mesh_pose is not None:
+                rotation = self._within_mesh_bounds(rotation, mesh_pose[0])
+            return rotation, tracked.translation, quality, SOURCE_MODEL
         if mesh_pose is not None:
             # The model tracker lost the head but the mesh still sees a face: restart from it.
             tracker.start(gray, mesh_pose[0], mesh_pose[1], anchored=False)
@@ -209,6 +215,13 @@ class HeadTracker:
         mesh = angles_from_matrix(mesh_rotation).as_array()
         model = angles_from_matrix(model_rotation).as_array()
         return bool(np.any((np.abs(mesh) < cfg.mesh_trusted_deg) & (np.abs(model) > cfg.recover_axis_deg)))
+
+    def _within_mesh_bounds(self, model_rotation: np.ndarray, mesh_rotation: np.ndarray) -> np.ndarray:
+        cfg = self.config
+        model = angles_from_matrix(model_rotation)
+        bounded = bound_by_mesh(model, angles_from_matrix(mesh_rotation), cfg.mesh_trusted_deg,
+                                cfg.mesh_bound_deg, cfg.mesh_bound_per_yaw)
+        return model_rotation if bounded == model else matrix_from_angles(bounded)
 
     # -- boxes -------------------------------------------------------------------------------
 
@@ -238,6 +251,26 @@ class HeadTracker:
                 c = seen[:, :2].mean(axis=0)
                 return HeadBox(float(c[0]), float(c[1]), max(width, 20.0))
         return None
+
+
+def bound_by_mesh(model: HeadAngles, mesh: HeadAngles, trusted_deg: float, tolerance_deg: float,
+                  tolerance_per_yaw: float) -> HeadAngles:
+    """The model's angles, each kept where the face mesh says it can be when the mesh sees little on it.
+
+    Tracked features swing the model by a few degrees on an axis that is not moving (yaw while
+    the head flexes or tilts sideways: a sideways shift of the head and a turn look alike). The
+    mesh sees the whole face there and is reliable near zero; it under-reads growing angles by
+    up to half but never invents or hides one. So on each axis where the mesh reads less than
+    ``trusted_deg``, the model's value is kept between the mesh's reading and twice it, give or
+    take the mesh's own error; axes the mesh sees turned are left to the model.
+    """
+    seen = mesh.as_array()
+    value = model.as_array()
+    slack = tolerance_deg + tolerance_per_yaw * abs(mesh.yaw_deg)
+    low = np.minimum(seen, 2 * seen) - slack
+    high = np.maximum(seen, 2 * seen) + slack
+    bounded = np.where(np.abs(seen) < trusted_deg, np.clip(value, low, high), value)
+    return model if np.array_equal(bounded, value) else HeadAngles.from_array(bounded)
 
 
 def _optional_body_detector(factory):
