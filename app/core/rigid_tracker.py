@@ -24,7 +24,6 @@ from app.core.shading import SHADING_SIGMA_OF_HEAD_WIDTH, texture_image
 log = logging.getLogger(__name__)
 
 _LK_PARAMS = dict(
-    winSize=(21, 21),
     maxLevel=3,
     criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01),
 )
@@ -36,7 +35,10 @@ class TrackerConfig:
     min_inliers: int = 12
     forward_backward_px: float = 1.0
     ransac_reprojection_px: float = 3.0
-    seed_min_distance_px: int = 7
+    # Sizes in the image follow the head's width, so that a patient twice as far (a head half as
+    # wide) is tracked alike: at the dev video's 140 px, a 21 px flow window and 7 px spacing.
+    flow_window_of_head_width: float = 0.15
+    seed_spacing_of_head_width: float = 0.05
     seed_quality: float = 0.01
     reseed_every: int = 5
     seed_inset: float = 0.12  # of the head width
@@ -76,6 +78,8 @@ class RigidHeadTracker:
         self._bundle = BundleWindow(camera.matrix, self.config.bundle) if self.config.bundle else None
         self._pivot: PivotPrior | None = None
         self._shading_sigma_px = 0.0
+        self._flow_params = dict(_LK_PARAMS)  # sized to the head by start()
+        self._seed_spacing_px = 0
         self.lost = True
 
     @property
@@ -89,9 +93,7 @@ class RigidHeadTracker:
         self._anchored = np.zeros(0, dtype=bool)
         self._ids = np.zeros(0, dtype=np.int64)
         self._set_pose(rotation, translation)
-        if self.config.shading_sigma:
-            rot, t = self.pose()
-            self._shading_sigma_px = self.config.shading_sigma * self._head_width_px(rot, t)
+        self._scale_to_head(self._head_width_px(*self.pose()))
         gray = self._texture(gray)
         self._prev_gray = gray
         self._seed(gray, anchored)
@@ -122,8 +124,8 @@ class RigidHeadTracker:
             return None
         cfg = self.config
         gray = self._texture(gray)
-        nxt, st, _ = cv2.calcOpticalFlowPyrLK(self._prev_gray, gray, self._pts, None, **_LK_PARAMS)
-        back, st_b, _ = cv2.calcOpticalFlowPyrLK(gray, self._prev_gray, nxt, None, **_LK_PARAMS)
+        nxt, st, _ = cv2.calcOpticalFlowPyrLK(self._prev_gray, gray, self._pts, None, **self._flow_params)
+        back, st_b, _ = cv2.calcOpticalFlowPyrLK(gray, self._prev_gray, nxt, None, **self._flow_params)
         fb = np.linalg.norm(back - self._pts, axis=1)
         good = (st.ravel() == 1) & (st_b.ravel() == 1) & (fb < cfg.forward_backward_px)
         self._keep(good, nxt)
@@ -200,6 +202,14 @@ class RigidHeadTracker:
         self._rvec, _ = cv2.Rodrigues(np.asarray(rotation, dtype=np.float64))
         self._tvec = np.asarray(translation, dtype=np.float64).reshape(3, 1)
 
+    def _scale_to_head(self, head_px: float) -> None:
+        cfg = self.config
+        window = int(np.clip(round(cfg.flow_window_of_head_width * head_px), 9, 41)) | 1
+        self._flow_params["winSize"] = (window, window)
+        self._seed_spacing_px = max(3, int(round(cfg.seed_spacing_of_head_width * head_px)))
+        if cfg.shading_sigma:
+            self._shading_sigma_px = cfg.shading_sigma * head_px
+
     def _texture(self, gray: np.ndarray) -> np.ndarray:
         return texture_image(gray, self._shading_sigma_px) if self.config.shading_sigma else gray
 
@@ -223,12 +233,12 @@ class RigidHeadTracker:
         margin = max(3, int(cfg.seed_inset * self._head_width_px(rot, t)))
         mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1)))
         for p in self._pts:
-            cv2.circle(mask, (int(p[0]), int(p[1])), cfg.seed_min_distance_px, 0, -1)
+            cv2.circle(mask, (int(p[0]), int(p[1])), self._seed_spacing_px, 0, -1)
         wanted = cfg.target_features - len(self._pts)
         if wanted <= 0:
             return
         corners = cv2.goodFeaturesToTrack(
-            gray, maxCorners=wanted, qualityLevel=cfg.seed_quality, minDistance=cfg.seed_min_distance_px, mask=mask
+            gray, maxCorners=wanted, qualityLevel=cfg.seed_quality, minDistance=self._seed_spacing_px, mask=mask
         )
         if corners is None:
             return
