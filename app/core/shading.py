@@ -22,14 +22,10 @@ _MIN_SIGMA_AFTER_SHRINK = 2.0
 def texture_image(gray: np.ndarray, sigma_px: float) -> np.ndarray:
     """``gray`` minus its smooth shading (Gaussian of ``sigma_px``), centred on mid-grey, uint8."""
     sigma = max(float(sigma_px), 0.5)
-    image = gray.astype(np.float32)
     # Shading is smooth, so it is blurred on a shrunken copy: a few times cheaper, same result.
     shrink = max(1, int(sigma // _MIN_SIGMA_AFTER_SHRINK))
-    if shrink > 1:
-        h, w = image.shape[:2]
-        small = cv2.resize(image, (max(1, w // shrink), max(1, h // shrink)), interpolation=cv2.INTER_AREA)
-        small = cv2.GaussianBlur(small, (0, 0), sigma / shrink)
-        shading = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-    else:
-        shading = cv2.GaussianBlur(image, (0, 0), sigma)
-    return np.clip((image - shading) * TEXTURE_GAIN + 128.0, 0, 255).astype(np.uint8)
+    h, w = gray.shape[:2]
+    small = cv2.resize(gray, (max(1, w // shrink), max(1, h // shrink)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small.astype(np.float32), (0, 0), sigma / shrink)  # float: no banding
+    shading = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.addWeighted(gray, TEXTURE_GAIN, shading, -TEXTURE_GAIN, 128.0, dtype=cv2.CV_8U)
