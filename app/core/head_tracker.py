@@ -203,18 +203,11 @@ class HeadTracker:
         return None, None, 0.0, ""
 
     def _model_went_astray(self, mesh_rotation: np.ndarray, model_rotation: np.ndarray, near_neutral: bool) -> bool:
-        """The face is in view and the model disagrees with it beyond what the mesh's errors allow.
-
-        The mesh under-reads large angles (by up to half) but never invents one: an axis on which
-        the mesh sees almost nothing while the model reads a large angle means the model lost its
-        way (typically on the way back from flexion, tracking features on a smooth scalp).
-        """
+        """The face is in view and the model disagrees with it beyond what the mesh's errors allow."""
         cfg = self.config
         if near_neutral and rotation_angle_deg(model_rotation, mesh_rotation) > cfg.recover_disagreement_deg:
             return True
-        mesh = angles_from_matrix(mesh_rotation).as_array()
-        model = angles_from_matrix(model_rotation).as_array()
-        return bool(np.any((np.abs(mesh) < cfg.mesh_trusted_deg) & (np.abs(model) > cfg.recover_axis_deg)))
+        return model_contradicts_mesh(angles_from_matrix(model_rotation), angles_from_matrix(mesh_rotation), cfg)
 
     def _within_mesh_bounds(self, model_rotation: np.ndarray, mesh_rotation: np.ndarray) -> np.ndarray:
         cfg = self.config
@@ -253,6 +246,28 @@ class HeadTracker:
         return None
 
 
+def model_contradicts_mesh(model: HeadAngles, mesh: HeadAngles, cfg: HeadTrackerConfig) -> bool:
+    """The face is in view and the model disagrees with it beyond what the mesh's errors allow.
+
+    The mesh under-reads large angles (by up to half) but never invents one: an axis on which
+    the mesh sees almost nothing while the model reads a large angle means the model lost its
+    way (typically on the way back from flexion, tracking features on a smooth scalp); so does
+    a model reading far less than the mesh on the axis the mesh sees turned most (typically
+    turning the wrong way when the head turns fast). Reading far more is not a sign: the mesh
+    can under-read by more than half at end range (flexion 48 degrees read as 19); nor are the
+    other axes, which the mesh fits loosely when the face is turned.
+    """
+    seen, value = mesh.as_array(), model.as_array()
+    seen_turned = np.abs(seen) >= cfg.mesh_trusted_deg
+    if np.any(~seen_turned & (np.abs(value) > cfg.recover_axis_deg)):
+        return True
+    main = int(np.argmax(np.abs(seen)))
+    if not seen_turned[main]:
+        return False
+    low, high = mesh_allows(mesh, cfg.recover_disagreement_deg, cfg.mesh_bound_per_yaw)
+    return bool(value[main] < low[main] if seen[main] > 0 else value[main] > high[main])
+
+
 def bound_by_mesh(model: HeadAngles, mesh: HeadAngles, trusted_deg: float, tolerance_deg: float,
                   tolerance_per_yaw: float) -> HeadAngles:
     """The model's angles, each kept where the face mesh says it can be when the mesh sees little on it.
@@ -264,13 +279,23 @@ def bound_by_mesh(model: HeadAngles, mesh: HeadAngles, trusted_deg: float, toler
     ``trusted_deg``, the model's value is kept between the mesh's reading and twice it, give or
     take the mesh's own error; axes the mesh sees turned are left to the model.
     """
-    seen = mesh.as_array()
     value = model.as_array()
-    slack = tolerance_deg + tolerance_per_yaw * abs(mesh.yaw_deg)
-    low = np.minimum(seen, 2 * seen) - slack
-    high = np.maximum(seen, 2 * seen) + slack
-    bounded = np.where(np.abs(seen) < trusted_deg, np.clip(value, low, high), value)
+    low, high = mesh_allows(mesh, tolerance_deg, tolerance_per_yaw)
+    bounded = np.where(np.abs(mesh.as_array()) < trusted_deg, np.clip(value, low, high), value)
     return model if np.array_equal(bounded, value) else HeadAngles.from_array(bounded)
+
+
+def mesh_allows(mesh: HeadAngles, tolerance_deg: float, tolerance_per_yaw: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per axis (yaw, pitch, roll), the interval the true angle lies in given the mesh's reading.
+
+    The mesh under-reads growing angles (by about half in mid-range, more at end range), so the
+    truth is at least its reading and, near zero, at most about twice it, give or take the
+    mesh's own error, which grows with yaw (a turned face is partly a profile and the mesh's
+    fit of pitch and roll loosens: roll -9 degrees at 71 degrees of yaw on the dev video).
+    """
+    seen = mesh.as_array()
+    slack = tolerance_deg + tolerance_per_yaw * abs(mesh.yaw_deg)
+    return np.minimum(seen, 2 * seen) - slack, np.maximum(seen, 2 * seen) + slack
 
 
 def _optional_body_detector(factory):

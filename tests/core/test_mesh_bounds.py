@@ -1,7 +1,7 @@
 """The face mesh bounds the model's angles on axes where it sees little, and only there."""
 
 from app.core.angles import HeadAngles
-from app.core.head_tracker import bound_by_mesh
+from app.core.head_tracker import HeadTrackerConfig, bound_by_mesh, model_contradicts_mesh
 
 
 def _bound(model, mesh):
@@ -31,3 +31,19 @@ def test_slack_grows_with_the_meshs_yaw():
     # A turned face is partly a profile, where the mesh's fit of pitch and roll is looser.
     out = _bound((5.5, 5.0, 0.0), (5.0, 0.0, 0.0))
     assert out.pitch_deg == 1.5 + 0.15 * 5.0
+
+
+def _astray(mesh, model):
+    return model_contradicts_mesh(HeadAngles(*model), HeadAngles(*mesh), HeadTrackerConfig())
+
+
+def test_a_model_turning_the_wrong_way_is_astray():
+    assert _astray((30.0, -1.0, 2.0), (-2.6, 0.0, 0.0))
+
+
+def test_a_model_reading_more_than_the_mesh_at_end_range_is_not_astray():
+    assert not _astray((-1.3, 19.0, 4.5), (-0.9, 49.3, 0.8))  # flexion 48: the mesh said 19
+
+
+def test_the_meshs_loose_roll_on_a_turned_face_does_not_make_the_model_astray():
+    assert not _astray((-40.3, -6.3, 15.7), (-71.0, -1.1, -3.1))
