@@ -178,17 +178,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'variant':10s} {'pose':>6s} {'MAE yaw':>8s} {'pitch':>6s} {'roll':>6s}  end-range error: "
           "rot L, rot R, flex, ext, latflex L, latflex R")
     worst = 0.0
+    by_direction: dict[str, list[float]] = {d: [] for d in directions}
     all_errors: list[float] = []
     all_mae: list[float] = []
     for v in wanted:
         s = results[v.name]
         errors = [s.end_range[d][2] if d in s.end_range else float("nan") for d in directions]  # keep the columns
         seen = [abs(e) for e in errors if not np.isnan(e)]
+        for d, e in zip(directions, errors):
+            if not np.isnan(e):
+                by_direction[d].append(e)
         worst = max([worst] + seen)
         all_errors += seen
         all_mae += list(s.mae.values())
         print(f"{v.name:10s} {s.pose_rate:6.1%} {s.mae['yaw_deg']:8.2f} {s.mae['pitch_deg']:6.2f} "
               f"{s.mae['roll_deg']:6.2f}  " + " ".join(f"{e:+6.1f}" for e in errors) + f"   ({v.what})")
+    # A bias (all variants off the same way) and a spread (each off its own way) need different fixes.
+    print("per direction, mean signed error (bias) and spread (sd) over variants: " + ", ".join(
+        f"{d} {np.mean(v):+.1f} sd {np.std(v):.1f}" for d, v in by_direction.items() if v))
     print(f"over all variants: worst end-range error {worst:.1f} deg, mean |end-range error| "
           f"{np.mean(all_errors):.2f} deg, {np.mean(np.array(all_errors) <= 3.0):.0%} within 3 deg, "
           f"mean per-axis MAE {np.mean(all_mae):.2f} deg")
