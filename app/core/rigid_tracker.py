@@ -31,7 +31,7 @@ _LK_PARAMS = dict(
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    target_features: int = 160
+    target_features: int = 320
     min_inliers: int = 12
     forward_backward_px: float = 1.0
     ransac_reprojection_px: float = 3.0
