@@ -3,7 +3,7 @@
 A webcam's focal length is rarely known, so a typical webcam field of view is assumed unless the
 user gives one. It matters: the perspective gradient across the face that tells a flexion from a
 shift scales with it, and on the dev video and its perturbed copies flexion and extension end
-ranges move by about 4 degrees between an assumed 62 and 50 (docs/MEASURING_CORE.md), so the CLI
+ranges move by 3-4 degrees between an assumed 62 and 50 (docs/MEASURING_CORE.md), so the CLI
 (``--hfov``) and the GUI's settings take the real one, and every result says which one it used.
 """
 
