@@ -249,7 +249,7 @@ class HeadTracker:
 def model_contradicts_mesh(model: HeadAngles, mesh: HeadAngles, cfg: HeadTrackerConfig) -> bool:
     """The face is in view and the model disagrees with it beyond what the mesh's errors allow.
 
-    The mesh under-reads large angles (by up to half) but never invents one: an axis on which
+    The mesh under-reads large angles (by half or more) but never invents one: an axis on which
     the mesh sees almost nothing while the model reads a large angle means the model lost its
     way (typically on the way back from flexion, tracking features on a smooth scalp); so does
     a model reading far less than the mesh on the axis the mesh sees turned most (typically
@@ -274,7 +274,7 @@ def bound_by_mesh(model: HeadAngles, mesh: HeadAngles, trusted_deg: float, toler
 
     Tracked features swing the model by a few degrees on an axis that is not moving (yaw while
     the head flexes or tilts sideways: a sideways shift of the head and a turn look alike). The
-    mesh sees the whole face there and is reliable near zero; it under-reads growing angles by
+    mesh sees the whole face there and is reliable near zero, where it under-reads an angle by
     up to half but never invents or hides one. So on each axis where the mesh reads less than
     ``trusted_deg``, the model's value is kept between the mesh's reading and twice it, give or
     take the mesh's own error; axes the mesh sees turned are left to the model.
