@@ -165,9 +165,10 @@ class HeadTracker:
         tracker = self._tracker
         mesh_pose = self._mesh_pose(mesh) if mesh is not None else None
         near_neutral = at_rest = False
+        mesh_angles = angles_from_matrix(mesh_pose[0]) if mesh_pose is not None else None
         if mesh_pose is not None:
-            a = angles_from_matrix(mesh_pose[0])
-            near_neutral = abs(a.yaw_deg) < cfg.mesh_trusted_deg and abs(a.pitch_deg) < cfg.mesh_trusted_deg
+            near_neutral = (abs(mesh_angles.yaw_deg) < cfg.mesh_trusted_deg
+                            and abs(mesh_angles.pitch_deg) < cfg.mesh_trusted_deg)
             if self._last_mesh is not None and time_s > self._last_mesh[1]:
                 speed = rotation_angle_deg(self._last_mesh[0], mesh_pose[0]) / (time_s - self._last_mesh[1])
                 at_rest = speed < cfg.rest_deg_per_s
@@ -178,8 +179,9 @@ class HeadTracker:
         # rests near neutral, never at the start of a movement.
         anchor = near_neutral and at_rest
         tracked: RigidPose | None = tracker.update(gray, allow_seed_anchored=anchor)
-        if mesh_pose is not None and tracked is not None and not anchor:
-            anchor = self._model_went_astray(mesh_pose[0], tracked.rotation, near_neutral)
+        model_angles = angles_from_matrix(tracked.rotation) if tracked is not None and mesh_pose is not None else None
+        if model_angles is not None and not anchor:
+            anchor = self._model_went_astray(mesh_pose[0], mesh_angles, tracked.rotation, model_angles, near_neutral)
         if anchor:
             rotation, translation = mesh_pose
             self._since_anchor += 1
@@ -193,8 +195,8 @@ class HeadTracker:
             if near_neutral:
                 quality = max(quality, 0.9)  # the whole face is in view: not an extrapolation
             rotation = tracked.rotation
-            if mesh_pose is not None:
-                rotation = self._within_mesh_bounds(rotation, mesh_pose[0])
+            if model_angles is not None:
+                rotation = self._within_mesh_bounds(rotation, model_angles, mesh_angles)
             return rotation, tracked.translation, quality, SOURCE_MODEL
         if mesh_pose is not None:
             # The model tracker lost the head but the mesh still sees a face: restart from it.
@@ -202,18 +204,17 @@ class HeadTracker:
             return mesh_pose[0], mesh_pose[1], 0.3, SOURCE_MESH_ONLY
         return None, None, 0.0, ""
 
-    def _model_went_astray(self, mesh_rotation: np.ndarray, model_rotation: np.ndarray, near_neutral: bool) -> bool:
+    def _model_went_astray(self, mesh_rotation: np.ndarray, mesh: HeadAngles, model_rotation: np.ndarray,
+                           model: HeadAngles, near_neutral: bool) -> bool:
         """The face is in view and the model disagrees with it beyond what the mesh's errors allow."""
         cfg = self.config
         if near_neutral and rotation_angle_deg(model_rotation, mesh_rotation) > cfg.recover_disagreement_deg:
             return True
-        return model_contradicts_mesh(angles_from_matrix(model_rotation), angles_from_matrix(mesh_rotation), cfg)
+        return model_contradicts_mesh(model, mesh, cfg)
 
-    def _within_mesh_bounds(self, model_rotation: np.ndarray, mesh_rotation: np.ndarray) -> np.ndarray:
+    def _within_mesh_bounds(self, model_rotation: np.ndarray, model: HeadAngles, mesh: HeadAngles) -> np.ndarray:
         cfg = self.config
-        model = angles_from_matrix(model_rotation)
-        bounded = bound_by_mesh(model, angles_from_matrix(mesh_rotation), cfg.mesh_trusted_deg,
-                                cfg.mesh_bound_deg, cfg.mesh_bound_per_yaw)
+        bounded = bound_by_mesh(model, mesh, cfg.mesh_trusted_deg, cfg.mesh_bound_deg, cfg.mesh_bound_per_yaw)
         return model_rotation if bounded == model else matrix_from_angles(bounded)
 
     # -- boxes -------------------------------------------------------------------------------
