@@ -18,6 +18,7 @@ from app.errors import CervicamError, InputError
 from app.privacy.crypto import decrypt, encrypt
 from app.privacy.identity import PASSPHRASE_ENV
 from app.store import audit
+from app.store.private import private_dir, private_file
 
 VIDEO_DIR = "videos"
 MAGIC = b"CVVIDEO1"
@@ -52,9 +53,11 @@ def store_video(store: Any, session_id: int, source: str | os.PathLike[str]) -> 
     target = folder / f"{session.uid}.cvid"
     tmp = target.with_name(target.name + ".part")
     try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        with open(src, "rb") as fin, open(tmp, "wb") as fout:
-            os.chmod(tmp, 0o600)
+        private_dir(folder)
+        if not src.is_file():
+            raise FileNotFoundError(src)  # before an empty .part is left behind
+        private_file(tmp)
+        with open(src, "rb") as fin, open(tmp, "wb") as fout:  # 'wb' keeps the file's 0600
             fout.write(MAGIC)
             index, chunk = 0, fin.read(CHUNK)
             while True:

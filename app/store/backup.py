@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from app.errors import CervicamError, InputError
+from app.store.private import private_dir, private_file, tighten
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,8 @@ def make_daily_backup(
     if not target.exists():
         tmp = target.with_name(target.name + ".part")
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            os.chmod(folder, 0o700)
+            private_dir(folder)
+            private_file(tmp)  # SQLite writes into it (and its journal) with this mode
             dst = sqlite3.connect(tmp)
             try:
                 conn.backup(dst)
@@ -156,9 +157,9 @@ def restore_newest_good(db_path: Path) -> Restored:
             src = Path(str(db_path) + suffix)
             if src.exists():
                 os.replace(src, Path(str(damaged) + suffix))
-        tmp = db_path.with_name(db_path.name + ".restoring")
-        shutil.copyfile(good, tmp)
-        os.chmod(tmp, 0o600)
+                tighten(Path(str(damaged) + suffix))  # kept for a specialist, still health data
+        tmp = private_file(db_path.with_name(db_path.name + ".restoring"))
+        shutil.copyfile(good, tmp)  # into the existing 0600 file: never readable by others
         os.replace(tmp, db_path)
     except OSError as exc:
         raise CervicamError(f"could not restore {db_path} from {good}: {exc.strerror or exc}") from None

@@ -12,8 +12,11 @@ import os
 from pathlib import Path
 
 from app.privacy.identity import passphrase_from_env
-from app.store.backup import DEFAULT_KEEP, check_database, make_daily_backup, restore_newest_good, scrub_backups
+from app.privacy.video import VIDEO_DIR
+from app.store.backup import BACKUP_DIR, DEFAULT_KEEP, check_database, make_daily_backup, restore_newest_good, scrub_backups
 from app.store.instance_lock import InstanceLock
+from app.store.private import private_dir, tighten_data_folder
+from app.store.resilient_writer import UNSAVED_PREFIX
 from app.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -31,13 +34,15 @@ def backups_to_keep() -> int:
 def open_guarded(db_path: Path, passphrase: str | None = None, keep: int | None = None) -> Store:
     db_path = Path(db_path)
     try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(db_path.parent)
     except OSError as exc:
         from app.errors import CervicamError
 
         raise CervicamError(f"cannot create the data folder {db_path.parent}: {exc.strerror or exc}") from None
     lock = InstanceLock.acquire(db_path)
     try:
+        # What an older cervicam (or a umask) left readable by others becomes the user's only.
+        tighten_data_folder(db_path, subfolders=(BACKUP_DIR, VIDEO_DIR), prefixes=(UNSAVED_PREFIX,))
         notices: list[str] = []
         if db_path.exists() and db_path.stat().st_size > 0:
             problem = check_database(db_path)

@@ -99,6 +99,7 @@ class InstanceLock:
                 return held
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+                os.fchmod(fd, 0o600)  # private whatever the umask, also a lock file left by an older version
             except OSError as exc:
                 raise CervicamError(f"cannot create the lock file {path}: {exc.strerror or exc}") from None
             if not _try_lock(fd):

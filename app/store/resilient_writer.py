@@ -33,6 +33,7 @@ from typing import Any
 from app.core.protocol import ProtocolEvent
 from app.core.types import PoseSample
 from app.errors import CervicamError, InputError, read_input_bytes
+from app.store.private import private_file
 from app.store.rows import (
     EVENT_COLUMNS,
     EVENT_INSERT_SQL,
@@ -45,6 +46,7 @@ from app.store.rows import (
 log = logging.getLogger(__name__)
 
 PENDING_FORMAT = "cervicam-pending"
+UNSAVED_PREFIX = "cervicam-unsaved-session-"  # rescued samples: <prefix><session>-<time>.cervicam-samples
 _STOP = object()
 
 
@@ -133,6 +135,7 @@ class ResilientSampleWriter:
         target = Path(path)
         tmp = target.with_name(target.name + ".part")
         try:
+            private_file(tmp)  # health data, wherever it lands (home, a USB stick)
             with gzip.open(tmp, "wt", encoding="utf-8") as f:
                 json.dump(document, f)
             os.replace(tmp, target)
@@ -280,7 +283,7 @@ def rescue_pending(writer: ResilientSampleWriter, folders: list[Path]) -> Path |
     if not writer.pending:
         return None
     for folder in folders:
-        target = Path(folder) / f"cervicam-unsaved-session-{writer.session_id}-{int(time.time())}.cervicam-samples"
+        target = Path(folder) / f"{UNSAVED_PREFIX}{writer.session_id}-{int(time.time())}.cervicam-samples"
         try:
             writer.save_pending(target)
             return target

@@ -22,6 +22,7 @@ from app.core.types import PoseSample
 from app.errors import CervicamError, InputError
 from app.privacy.identity import IdentityVault
 from app.store.paths import database_path
+from app.store.private import private_database
 from app.store.rows import (
     SAMPLE_COLUMNS,
     TRIAL_COLUMNS,
@@ -117,9 +118,9 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_database(self.path)  # before SQLite creates it (and its -wal/-shm) with the umask's mode
         except OSError as exc:
-            raise CervicamError(f"cannot create the data folder {self.path.parent}: {exc}") from None
+            raise CervicamError(f"cannot create the data folder {self.path.parent}: {exc.strerror or exc}") from None
         try:
             self.conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
         except sqlite3.Error as exc:

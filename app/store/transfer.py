@@ -24,6 +24,7 @@ from typing import Any
 from app.errors import CervicamError, InputError, read_input_bytes
 from app.store.rows import EVENT_COLUMNS, SAMPLE_COLUMNS, TRIAL_COLUMNS
 from app.store import audit
+from app.store.private import private_file
 from app.store.schema import SCHEMA_VERSION
 from app.store.store import Patient, Store, now_iso
 
@@ -80,6 +81,7 @@ def export_patient(store: Store, patient_key: str | int, path: str | os.PathLike
     target = Path(path)
     tmp = target.with_name(target.name + ".part")
     try:
+        private_file(tmp)  # a patient's health data: readable by the user only
         with gzip.open(tmp, "wt", encoding="utf-8") as f:
             json.dump(document, f, separators=(",", ":"))
         os.replace(tmp, target)
