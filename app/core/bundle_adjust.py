@@ -83,6 +83,29 @@ def _pivot_terms(prior: PivotPrior, rvec: np.ndarray, tvec: np.ndarray, pixel_si
     return res, jac
 
 
+def solve_schur(
+    u: np.ndarray, v: np.ndarray, w: np.ndarray, g_pose: np.ndarray, g_point: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Newton step of a bundle problem with the points eliminated (Schur complement).
+
+    The normal equations are ``[[U, W], [W^T, V]] [dp; dx] = -[g_pose; g_point]`` with ``U``
+    block-diagonal over poses (``u``: (k, 6, 6)), ``V`` block-diagonal over points (``v``:
+    (p, 3, 3)) and ``W`` the pose-point coupling (``w``: (k, 6, p, 3)); damping is already in
+    ``u`` and ``v``. Inverting ``V`` costs p 3x3 inverses, so only the 6k pose unknowns meet a
+    dense solve, however many points there are. Returns ``(dp (k, 6), dx (p, 3))``; raises
+    ``np.linalg.LinAlgError`` when the reduced system is singular.
+    """
+    n_free = len(u)
+    v_inv = np.linalg.inv(v)
+    y = np.einsum("kipj,pjl->kipl", w, v_inv)
+    schur = -np.einsum("kipl,mjpl->kimj", y, w)
+    schur[np.arange(n_free), :, np.arange(n_free), :] += u
+    rhs = -g_pose + np.einsum("kipj,pj->ki", y, g_point)
+    dp = np.linalg.solve(schur.reshape(6 * n_free, 6 * n_free), rhs.ravel()).reshape(n_free, 6)
+    dx = np.einsum("pij,pj->pi", v_inv, -g_point - np.einsum("kipj,ki->pj", w, dp))
+    return dp, dx
+
+
 def _huber_weights(res: np.ndarray, delta: float) -> np.ndarray:
     norm = np.linalg.norm(res, axis=1)
     return np.where(norm <= delta, 1.0, delta / np.maximum(norm, 1e-12))
@@ -255,16 +278,10 @@ class BundleWindow:
             while damping < 1e4:
                 ud = u + damping * np.einsum("kii->ki", u)[:, :, None] * np.eye(6) + 1e-9 * np.eye(6)
                 vd = v_sum + damping * np.einsum("pii->pi", v_sum)[:, :, None] * np.eye(3)
-                v_inv = np.linalg.inv(vd)
-                y = np.einsum("kipj,pjl->kipl", w_dense, v_inv)
-                schur = -np.einsum("kipl,mjpl->kimj", y, w_dense)
-                schur[np.arange(n_free), :, np.arange(n_free), :] += ud
-                rhs = -g_p + np.einsum("kipj,pj->ki", y, g_x)
                 try:
-                    dp = np.linalg.solve(schur.reshape(6 * n_free, 6 * n_free), rhs.ravel()).reshape(n_free, 6)
+                    dp, dx = solve_schur(ud, vd, w_dense, g_p, g_x)
                 except np.linalg.LinAlgError:
                     return None
-                dx = np.einsum("pij,pj->pi", v_inv, -g_x - np.einsum("kipj,ki->pj", w_dense, dp))
                 t_poses = poses.copy()
                 t_poses[kf_slot >= 0] += dp[kf_slot[kf_slot >= 0]]
                 t_pts = pts + dx
