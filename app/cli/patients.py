@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from app.cli.store_args import add_data_dir, open_store_from
+from app.errors import InputError
+from app.store.patient_fields import MIN_BIRTH_YEAR, validate_patient_fields
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -12,16 +14,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--add", action="store_true", help="create a patient and print its pseudonymous ID")
     parser.add_argument("--pseudonym", help="ID to use with --add (default: generated, e.g. P-7K3Q9X)")
     parser.add_argument("--name", help="with --add: name (optional; never shown unless asked)")
-    parser.add_argument("--birth-year", type=int, help="with --add: birth year (optional)")
-    parser.add_argument("--age-band", help="with --add: age band, e.g. 40-49 (optional)")
-    parser.add_argument("--sex", choices=("F", "M", "X"), help="with --add: sex (optional)")
+    # Checked by app.store.patient_fields (one rule with the GUI's form), not by argparse, so a bad
+    # value gets the same one-line message everywhere.
+    parser.add_argument("--birth-year", help=f"with --add: birth year, {MIN_BIRTH_YEAR} to this year (optional)")
+    parser.add_argument("--age-band", help="with --add: age band, e.g. 40-49 or 90+ (optional)")
+    parser.add_argument("--sex", help="with --add: sex, F, M or X (optional)")
     parser.add_argument("--show-identity", action="store_true", help="also list names and birth years")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.add:  # checked before the store opens: a typo changes nothing on disk
+        fields = validate_patient_fields(args.pseudonym, args.name, args.birth_year, args.age_band, args.sex)
+    elif any(v is not None for v in (args.pseudonym, args.name, args.birth_year, args.age_band, args.sex)):
+        raise InputError("--pseudonym, --name, --birth-year, --age-band and --sex go with --add")
     with open_store_from(args) as store:
         if args.add:
-            p = store.create_patient(args.pseudonym, args.name, args.birth_year, args.age_band, args.sex)
+            p = store.create_patient(fields.pseudonym, fields.name, fields.birth_year, fields.age_band, fields.sex)
             print(p.pseudonym)
             return 0
         patients = store.list_patients()

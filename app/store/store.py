@@ -21,6 +21,7 @@ from app.core.protocol import MotionResult, Trial, motion_result
 from app.core.types import PoseSample
 from app.errors import CervicamError, InputError
 from app.privacy.identity import IdentityVault
+from app.store.patient_fields import validate_patient_fields
 from app.store.paths import database_path
 from app.store.private import private_database
 from app.store.rows import (
@@ -170,12 +171,15 @@ class Store:
         age_band: str | None = None,
         sex: str | None = None,
     ) -> Patient:
+        """A new patient; fields are checked by ``validate_patient_fields`` (InputError if impossible)."""
+        fields = validate_patient_fields(pseudonym, name, birth_year, age_band, sex)
+        pseudonym, name, birth_year, age_band, sex = (
+            fields.pseudonym, fields.name, fields.birth_year, fields.age_band, fields.sex,
+        )  # fmt: skip
         if pseudonym is None:
             pseudonym = self._new_pseudonym()
         elif self._find_patient(pseudonym) is not None:
             raise InputError(f"a patient {pseudonym!r} already exists")
-        if sex is not None and sex not in ("F", "M", "X"):
-            raise InputError("sex must be F, M or X (or left out)")
         name_col, birth_col, identity = self.vault.columns_for(pseudonym, name, birth_year)
         cur = self._write(
             "INSERT INTO patients (pseudonym, name, birth_year, age_band, sex, created_at, identity) "

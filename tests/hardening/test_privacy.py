@@ -69,14 +69,14 @@ def test_names_encrypted_at_rest_with_a_passphrase(tmp_path, monkeypatch, capsys
     monkeypatch.setenv("CERVICAM_PASSPHRASE", "correct horse battery staple")
     with open_store(data) as store:  # setting the passphrase seals everything, backups included
         assert store.get_patient(early.pseudonym).name == SECRET_NAME
-        later = store.create_patient(name="Ada Lovelace-Byron", birth_year=1815)
+        later = store.create_patient(name="Ada Lovelace-Byron", birth_year=1915)
         row = store.conn.execute("SELECT name, birth_year, identity FROM patients WHERE id = ?", (later.id,)).fetchone()
         assert row[0] is None and row[1] is None and row[2][:3] == b"CV1"
     raw = _raw(data)
     assert SECRET_NAME.encode() not in raw and b"Ada Lovelace-Byron" not in raw
     assert list_backups(data / "cervicam.sqlite3")  # the backup is still there, sealed
     with open_store(data) as store:
-        assert store.get_patient(later.pseudonym).birth_year == 1815
+        assert store.get_patient(later.pseudonym).birth_year == 1915
 
     monkeypatch.delenv("CERVICAM_PASSPHRASE")
     with open_store(data) as store:  # no passphrase: works, identities hidden, no new names
