@@ -187,7 +187,7 @@ class HeadModel:
             cam = cam[cam[:, 2] > 1.0]
             if len(cam) < 3:
                 continue
-            hull = cv2.convexHull(camera.project(cam).astype(np.float32))
+            hull = cv2.convexHull(camera.distort(camera.project(cam)).astype(np.float32))  # mask of the image
             cv2.fillConvexPoly(mask, hull.astype(np.int32), 255)
         return mask
 

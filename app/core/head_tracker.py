@@ -20,7 +20,7 @@ The model is built from the first frames with a face (offline) or from the neutr
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -46,7 +46,7 @@ NOSE, LEFT_EAR, RIGHT_EAR = 0, 7, 8
 class HeadTrackerConfig:
     mesh_trusted_deg: float = 6.0
     model_frames: int = 1
-    camera: CameraAssumption = CameraAssumption(DEFAULT_HFOV_DEG, given=False)
+    camera: CameraAssumption = CameraAssumption(DEFAULT_HFOV_DEG)
     reanchor_every: int = 3  # frames between re-anchors while the mesh is trusted
     reanchor_disagreement_deg: float = 1.0
     rest_deg_per_s: float = 8.0  # slower than this the head counts as resting
@@ -66,6 +66,7 @@ class HeadTracker:
         self._face = face_detector if face_detector is not None else FaceMeshDetector()
         self._body = body_detector if body_detector is not None else _optional_body_detector(BodyPoseDetector)
         self._camera: CameraIntrinsics | None = None
+        self._frame_size: tuple[int, int] | None = None
         self._model: HeadModel | None = None
         self._tracker: RigidHeadTracker | None = None
         self._model_buffer: list[np.ndarray] = []
@@ -75,8 +76,13 @@ class HeadTracker:
 
     @classmethod
     def for_camera(cls, camera: CameraAssumption) -> "HeadTracker":
-        """A tracker with the default detectors and settings, for a camera with this field of view."""
+        """A tracker with the default detectors and settings, for this camera (field of view or calibration)."""
         return cls(config=HeadTrackerConfig(camera=camera))
+
+    def set_camera(self, camera: CameraAssumption) -> None:
+        """Measure with another camera from the next frame on (a new calibration): the head model is rebuilt."""
+        self.config = replace(self.config, camera=camera)
+        self._frame_size = None
 
     @property
     def has_model(self) -> bool:
@@ -99,19 +105,21 @@ class HeadTracker:
     def process(self, frame: Frame) -> HeadObservation:
         image = frame.image
         h, w = image.shape[:2]
-        if self._camera is None or (self._camera.cx, self._camera.cy) != (w / 2.0, h / 2.0):
-            self._camera = CameraIntrinsics.from_fov(w, h, self.config.camera.hfov_deg)
+        if self._frame_size != (w, h):
+            self._frame_size = (w, h)
+            self._camera = self.config.camera.intrinsics_for(w, h)
             self.rebuild_model()
         gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         mesh = self._face.detect(image)
         body = self._body.detect(image) if self._body is not None else None
+        ideal_mesh = self._ideal_landmarks(mesh)
 
         if self._model is None:
-            self._collect_model(mesh, gray)
+            self._collect_model(ideal_mesh, gray)
             if self._model is None:
                 return HeadObservation(box=self._box_from_landmarks(mesh, body), face_landmarks=mesh,
                                        face_confidence=1.0 if mesh is not None else 0.0, body_landmarks=body)
-        rotation, translation, quality, source = self._pose(mesh, gray, frame.timestamp)
+        rotation, translation, quality, source = self._pose(ideal_mesh, gray, frame.timestamp)
         box = self._box_from_pose(rotation, translation) if rotation is not None else None
         if box is None:
             box = self._box_from_landmarks(mesh, body)
@@ -124,6 +132,14 @@ class HeadTracker:
             tracked_quality=quality,
             tracked_source=source,
         )
+
+    def _ideal_landmarks(self, mesh: np.ndarray | None) -> np.ndarray | None:
+        """The face mesh with its image positions moved to where a distortion-free lens would put them."""
+        if mesh is None or not self._camera.has_distortion:
+            return mesh
+        ideal = mesh.copy()
+        ideal[:, :2] = self._camera.undistort(mesh[:, :2])
+        return ideal
 
     def _collect_model(self, mesh: np.ndarray | None, gray: np.ndarray) -> None:
         if mesh is None:
@@ -223,7 +239,7 @@ class HeadTracker:
         center = self._model.center_camera(rotation, translation)
         if center[2] <= 1.0:
             return None
-        px = self._camera.project(center[None, :])[0]
+        px = self._camera.distort(self._camera.project(center[None, :]))[0]
         width = self._camera.fx * NOMINAL_HEAD_WIDTH_MM / center[2]
         return HeadBox(float(px[0]), float(px[1]), float(width))
 

@@ -105,7 +105,7 @@ class RigidHeadTracker:
         if self._bundle is not None:
             self._bundle.reset()
             self._bundle.pivot = self._pivot
-            self._bundle.add_keyframe(self._rvec, self._tvec, self._ids, self._pts, fixed=True)
+            self._bundle.add_keyframe(self._rvec, self._tvec, self._ids, self.camera.undistort(self._pts), fixed=True)
             self._frames_since_keyframe = 0
         self.lost = len(self._pts) < self.config.min_inliers
 
@@ -133,9 +133,10 @@ class RigidHeadTracker:
         if len(self._pts) < cfg.min_inliers:
             self.lost = True
             return None
+        ideal = self.camera.undistort(self._pts).astype(np.float64)  # the geometry is solved in ideal pixels
         ok, rvec, tvec, inliers = cv2.solvePnPRansac(
             self._model_pts,
-            self._pts.astype(np.float64),
+            ideal,
             self.camera.matrix,
             None,
             self._rvec.copy(),
@@ -152,18 +153,17 @@ class RigidHeadTracker:
         idx = inliers.ravel()
         if cfg.bundle is not None:
             rvec, tvec = refine_pose(
-                self._model_pts[idx], self._pts[idx].astype(np.float64), self.camera.matrix, rvec, tvec,
-                self._pivot, cfg.bundle,
+                self._model_pts[idx], ideal[idx], self.camera.matrix, rvec, tvec, self._pivot, cfg.bundle,
             )
         else:
             rvec, tvec = cv2.solvePnPRefineLM(
-                self._model_pts[idx], self._pts[idx].astype(np.float64), self.camera.matrix, None, rvec, tvec
+                self._model_pts[idx], ideal[idx], self.camera.matrix, None, rvec, tvec
             )
         inlier_mask = np.zeros(len(self._pts), dtype=bool)
         inlier_mask[idx] = True
         self._rvec, self._tvec = rvec, tvec
         proj, _ = cv2.projectPoints(self._model_pts[idx], rvec, tvec, self.camera.matrix, None)
-        reproj = float(np.mean(np.linalg.norm(proj.reshape(-1, 2) - self._pts[idx], axis=1)))
+        reproj = float(np.mean(np.linalg.norm(proj.reshape(-1, 2) - ideal[idx], axis=1)))
         anchored_fraction = float(self._anchored[idx].mean())
         self._keep(inlier_mask, self._pts)
         self._frames_since_seed += 1
@@ -185,7 +185,7 @@ class RigidHeadTracker:
                 cv2.Rodrigues(last.rvec.reshape(3, 1))[0].T @ cv2.Rodrigues(self._rvec)[0])[0]))
             if turned < self._bundle.config.keyframe_min_deg:
                 return
-        self._bundle.add_keyframe(self._rvec, self._tvec, self._ids, self._pts, fixed=False)
+        self._bundle.add_keyframe(self._rvec, self._tvec, self._ids, self.camera.undistort(self._pts), fixed=False)
         current = {int(i): p for i, p in zip(self._ids, self._model_pts)}
         points = self._bundle.refine(current)
         if points is None:
@@ -243,7 +243,7 @@ class RigidHeadTracker:
         if corners is None:
             return
         corners = corners.reshape(-1, 2)
-        model_pts, valid = self.model.backproject(corners, rot, t, self.camera, cfg.min_view_cos)
+        model_pts, valid = self.model.backproject(self.camera.undistort(corners), rot, t, self.camera, cfg.min_view_cos)
         # The lower skull ellipsoid overlaps the neck and jaw, which do not move with the skull.
         low_limit = self.model.ellipsoid_center[1] + 0.45 * self.model.ellipsoid_axes[1]
         chin_y = self.model.mesh_points[:, 1].max()
