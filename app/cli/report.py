@@ -31,7 +31,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--mdc must be positive")
     from app.report import report_data_from_store, write_pdf, write_samples_csv, write_trials_csv
 
+    from app.core.live_session import keep_interrupted_results
+
     with open_store_from(args) as store:
+        keep_interrupted_results(store, args.session)  # a session a crash left without its results
         data = report_data_from_store(store, args.session, args.norms, args.mdc, args.show_identity)
     if args.pdf:
         pages = write_pdf(data, args.pdf)

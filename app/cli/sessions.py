@@ -19,9 +19,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from app.core.angles import DIRECTIONS
+    from app.core.live_session import keep_interrupted_results
 
     with open_store_from(args) as store:
         if args.close is not None:
+            keep_interrupted_results(store, args.close)
             s = store.close_session(args.close, status="interrupted")
             print(f"session {s.id} closed as interrupted ({store.sample_count(s.id)} samples kept)")
             return 0
@@ -42,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         print(f"{'id':>4s}  {'date':19s} {'status':11s} {'samples':>7s}  " + " ".join(f"{h:>7s}" for h in _SHORT))
         for s in sessions:
+            keep_interrupted_results(store, s.id)  # one a crash left without its results
             rec = store.recorded(s.id)
             values = " ".join(f"{'-' if rec[d] is None else f'{rec[d]:.0f}':>7s}" for d in DIRECTIONS)
             print(f"{s.id:4d}  {s.started_at.replace('T', ' ')[:19]:19s} {s.status:11s} {store.sample_count(s.id):7d}  {values}")

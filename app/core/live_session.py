@@ -14,14 +14,17 @@ from typing import Any, Callable
 from app.core.compensation import CompensationConfig
 from app.core.live_history import LiveHistory
 from app.core.norms import DEFAULT_NORM_SET, NormSet, get_norm_set
-from app.core.protocol import Protocol, ProtocolConfig, ProtocolEvent
+from app.core.protocol import TRIAL_DISCARDED, TRIAL_END, Protocol, ProtocolConfig, ProtocolEvent
 from app.core.rom import RomTracker
 from app.core.types import FrameResult, PoseSample
+from app.errors import CervicamError
 
 log = logging.getLogger(__name__)
 
 # Gap between a resumed session's last stored sample and the first new one (one frame at 30 Hz).
 RESUME_STEP_S = 1 / 30
+# Events after which the protocol's trials changed: they are stored at once (a crash keeps them).
+_TRIALS_CHANGED = (TRIAL_END, TRIAL_DISCARDED)
 
 
 @dataclass
@@ -49,6 +52,8 @@ class LiveSession:
         self._protocol_waits_for_neutral = False
         self.results_seen = 0
         self.last_saved_session_id: int | None = None
+        # Why the latest trials are not in the store yet (None while they are): shown to the user.
+        self.trials_warning: str | None = None
         # A resumed session's timeline: new samples go after (last time, last frame) stored.
         self._resume_after: tuple[float, int] | None = None
         self._time_offset_s = 0.0
@@ -96,7 +101,27 @@ class LiveSession:
         if self.recording is not None:
             for event in events:
                 self.recording.writer.add_event(event)
+            if any(e.kind in _TRIALS_CHANGED for e in events):
+                self._store_trials()
         return events
+
+    def _store_trials(self) -> None:
+        """Write the protocol's trials and per-motion results now, not only at save: a crash or a
+        kill then keeps every completed trial (the samples are stored by the writer anyway).
+
+        A failure (disk full) must not stop the measurement: it is logged and said in
+        ``trials_warning``; the next trial, or saving, writes them all again."""
+        rec = self.recording
+        if rec is None or self.protocol is None:
+            return
+        try:
+            rec.store.save_trials(rec.session_id, self.protocol.trials, required_trials=self.protocol.config.trials)
+        except CervicamError as exc:
+            if self.trials_warning is None:
+                log.error("trials of session %s not stored yet: %s", rec.session_id, exc)
+            self.trials_warning = f"trials not saved to disk yet: {exc}"
+        else:
+            self.trials_warning = None
 
     @property
     def now_s(self) -> float:
@@ -158,8 +183,8 @@ class LiveSession:
         """Continue recording into an interrupted session; returns its last stored sample time.
 
         The session is reopened (``store.resume_session``); its protocol goes on with the stored
-        trials (a free measurement replays the stored samples, so trials in progress at the crash
-        are not lost), the maxima include the stored samples, and every new sample and event is
+        trials (stored as each completed; a session without any replays its stored samples, so a
+        trial in progress at the crash is not lost), the maxima include the stored samples, and every new sample and event is
         stored after the stored ones (times > the returned time, frame indices > the stored ones).
         The pipeline needs a new neutral calibration before samples are counted again.
         """
@@ -171,17 +196,19 @@ class LiveSession:
         stored = store.samples(session_id)
         config = protocol_config(session.protocol)
         previous = store.trials(session_id)
-        self.protocol = Protocol(config, previous_trials=previous)
+        if previous:  # stored as they completed: the test goes on where it stopped
+            self.protocol = Protocol(config, previous_trials=previous)
+        else:  # none stored (a free measurement, or a session recorded before trials were stored)
+            self.protocol = replay_protocol(config, stored)
         self._protocol_waits_for_neutral = not config.free_mode
         self.rom.reset()
-        replay = config.free_mode and not previous
         for sample in stored:
             self.rom.update(sample)
-            if replay:
-                self.protocol.feed(sample)
         last_frame = max((s.frame_index for s in stored), default=-1)
         self._resume_after = (last_time, last_frame)
         self.recording = Recording(store, session_id, store.open_writer(session_id), patient.pseudonym)
+        if self.protocol.trials and not previous:
+            self._store_trials()
         log.info("resuming session %s for %s after %.2f s (%d samples stored)", session_id, patient.pseudonym, last_time, len(stored))
         return last_time
 
@@ -203,6 +230,35 @@ class LiveSession:
         rec.store.close_session(rec.session_id)
         self.last_saved_session_id = rec.session_id
         return rec.session_id
+
+
+def replay_protocol(config: ProtocolConfig, samples: list[PoseSample]) -> Protocol:
+    """The protocol as it stood after ``samples`` (a session's stored, counted samples).
+
+    Only counted samples are stored, and a guided test starts at the first of them (the end of
+    the neutral hold), so feeding them again finds the trials the live protocol found."""
+    protocol = Protocol(config)
+    if samples and not config.free_mode:
+        protocol.calibration_done(samples[0].time_s)
+    for sample in samples:
+        protocol.feed(sample)
+    return protocol
+
+
+def keep_interrupted_results(store: Any, session_id: int) -> int:
+    """Give a session a crash interrupted its results when none were stored (it was recorded
+    before trials were stored as they completed): the trials are found again in its stored
+    samples and stored. Returns the number of trials stored (0: nothing to do)."""
+    session = store.get_session(session_id)
+    if session.status == "closed" or store.trials(session_id):
+        return 0
+    config = protocol_config(session.protocol)
+    protocol = replay_protocol(config, store.samples(session_id))
+    if not protocol.trials:
+        return 0
+    store.save_trials(session_id, protocol.trials, required_trials=config.trials)
+    log.info("session %s: %d trials found again in its stored samples", session_id, len(protocol.trials))
+    return len(protocol.trials)
 
 
 def counted(sample: PoseSample) -> bool:
@@ -286,6 +342,7 @@ def recover_interrupted(store: Any, session: LiveSession, choose: ChooseResume) 
         raise ValueError(f"session {choice} is not one of the interrupted sessions offered")
     closed = tuple(o.session_id for o in offers if o is not chosen)
     for sid in closed:
+        keep_interrupted_results(store, sid)
         store.close_session(sid, status="interrupted")
     if chosen is not None:
         session.resume_recording(store, chosen.session_id)
