@@ -106,9 +106,10 @@ def export_variants(checkpoint: Path, out_dir: Path, data_dir: Path | None = Non
 
 def registry_model() -> Path | None:
     """The first usable fp32 model in models/ or the user's model folder (what --engine onnx would use)."""
+    from app.engines.factory import default_model_dirs
     from app.engines.model_registry import find_models
 
-    usable = [e for e in find_models() if e.info is not None and e.info.precision == "fp32"]
+    usable = [e for e in find_models(default_model_dirs()) if e.info is not None and e.info.precision == "fp32"]
     if usable:
         print(f"using {usable[0].path} from the model folders (pass --checkpoint for the torch reference row)")
     return usable[0].path if usable else None

@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from app.core.angles import HeadAngles, angles_from_matrix, matrix_from_angles
-from app.core.crop import NOMINAL_HEAD_WIDTH_MM, HeadBox
+from app.core.crop import NOMINAL_HEAD_WIDTH_MM
+from app.core.types import HeadBox
 from app.errors import InputError
 
 log = logging.getLogger(__name__)

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.video}: no face or head found in the whole video ({len(result.samples)} frames "
                          "analysed; CSV written with detected=0)")
     if args.report is not None:
-        from app.core.offline_protocol import write_offline_report
+        from app.report.offline import write_offline_report
 
         write_offline_report(result.samples, args.report, source=camera.describe(str(args.video)), engine=engine.name)
     maxima = result.maxima()

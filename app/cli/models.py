@@ -17,9 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.engines.model_registry import find_models, model_dirs
+    from app.engines.factory import default_model_dirs
+    from app.engines.model_registry import find_models
 
-    folders = list(args.dir) if args.dir else model_dirs(args.data_dir)
+    folders = list(args.dir) if args.dir else default_model_dirs(args.data_dir)
     entries = find_models(folders)
     print("model folders: " + ", ".join(str(f) + ("" if f.is_dir() else " (absent)") for f in folders))
     print("onnx engine device: " + device_summary())

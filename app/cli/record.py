@@ -71,9 +71,11 @@ def run(args: argparse.Namespace) -> int:
             from app.core.head_tracker import HeadTracker
             from app.core.offline_analysis import analyze_video
             from app.core.pipeline import MeasurementPipeline
+            from app.engines.factory import create_engine
 
             lens = camera_from_args(args)
-            result = analyze_video(args.video, MeasurementPipeline(tracker=HeadTracker.for_camera(lens)))
+            pipeline = MeasurementPipeline(create_engine("landmarks", None), tracker=HeadTracker.for_camera(lens))
+            result = analyze_video(args.video, pipeline)
             if result.neutral is None:
                 raise InputError(f"{args.video}: no head found in the video")
             samples, engine, camera = result.samples, "landmarks", lens.describe(str(args.video))

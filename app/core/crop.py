@@ -14,18 +14,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from app.core.types import HeadBox
+
 # Average adult head breadth (eurion to eurion) is about 150-160 mm; the value only fixes how
 # much context the crop holds, so train and app must agree on it, not be exact.
 NOMINAL_HEAD_WIDTH_MM = 160.0
-
-
-@dataclass(frozen=True)
-class HeadBox:
-    """Head centre (pixels) and apparent head width (pixels) in one image."""
-
-    center_x: float
-    center_y: float
-    width: float
 
 
 @dataclass(frozen=True)

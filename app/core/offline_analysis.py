@@ -49,7 +49,7 @@ class AnalysisResult:
 
 def analyze_video(
     path: str | Path,
-    pipeline: MeasurementPipeline | None = None,
+    pipeline: MeasurementPipeline,
     neutral_seconds: float = 1.0,
     neutral_at: float | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -59,7 +59,6 @@ def analyze_video(
     A video with no head anywhere returns samples that are all ``detected=False`` and
     ``neutral=None``: the caller decides how to tell the user.
     """
-    pipeline = pipeline or MeasurementPipeline()
     info: list = []
     raws = []
     decode_s = 0.0

@@ -1,4 +1,4 @@
-"""Run the protocol over a recorded stream of PoseSample (``analyze --report``) and report it.
+"""Run the protocol over a recorded stream of PoseSample (``analyze --report``, ``record``).
 
 A recorded video is not guided, so this runs the protocol in free mode: every excursion in any of
 the six directions becomes a trial of that direction, the AMA rule is applied where there are
@@ -7,16 +7,14 @@ enough trials, and the running maxima are kept.
 Public API
 ----------
 * ``run_offline_protocol(samples, config=None) -> OfflineOutcome`` (results, trials, events, maxima).
-* ``write_offline_report(samples, pdf_path, csv_path=None, samples_csv_path=None, *, source='',
-  engine='', norm_set='ama', mdc_deg=5.0, config=None) -> OfflineOutcome``: the lead's
-  ``analyze VIDEO --report OUT.pdf`` calls this with the samples it measured.
+
+Its report (PDF, CSVs) is written by :func:`app.report.offline.write_offline_report`: the core
+does not import the report package, which imports the core.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from typing import Sequence
 
 from app.core.protocol import MotionResult, Protocol, ProtocolConfig, ProtocolEvent, Trial
@@ -42,30 +40,3 @@ def run_offline_protocol(samples: Sequence[PoseSample], config: ProtocolConfig |
     proto.finish(samples[-1].time_s if samples else 0.0)
     return OfflineOutcome(tuple(proto.results()), tuple(proto.trials), tuple(proto.events), proto.rom.maxima())
 
-
-def write_offline_report(
-    samples: Sequence[PoseSample],
-    pdf_path: str | os.PathLike[str] | None,
-    csv_path: str | os.PathLike[str] | None = None,
-    samples_csv_path: str | os.PathLike[str] | None = None,
-    *,
-    source: str = "",
-    engine: str = "",
-    norm_set: str = "ama",
-    mdc_deg: float = 5.0,
-    config: ProtocolConfig | None = None,
-) -> OfflineOutcome:
-    from app.report import report_data_from_run, write_pdf, write_samples_csv, write_trials_csv
-
-    outcome = run_offline_protocol(samples, config)
-    data = report_data_from_run(
-        samples, outcome.trials, outcome.results, source=source, engine=engine,
-        started_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(), norm_set=norm_set, mdc_deg=mdc_deg,
-    )  # fmt: skip
-    if pdf_path is not None:
-        write_pdf(data, pdf_path)
-    if csv_path is not None:
-        write_trials_csv(data, csv_path)
-    if samples_csv_path is not None:
-        write_samples_csv(data, samples_csv_path)
-    return outcome

@@ -153,15 +153,13 @@ class MeasurementPipeline:
 
     def __init__(
         self,
-        engine: PoseEngine | None = None,
+        engine: PoseEngine,
         tracker=None,
         filter_config: OneEuroConfig | None = None,
         calibration_seconds: float = 2.0,
     ):
-        if engine is None:
-            from app.engines.landmarks_engine import LandmarksEngine
-
-            engine = LandmarksEngine()
+        # The engine is chosen by the caller (app.engines.factory.create_engine): the core does
+        # not import an engine, an engine imports the core.
         if tracker is None:
             from app.core.head_tracker import HeadTracker
 

@@ -8,6 +8,19 @@ from typing import Protocol
 import numpy as np
 
 
+@dataclass(frozen=True)
+class HeadBox:
+    """Head centre (pixels) and apparent head width (pixels) in one image.
+
+    The face-crop rule (app.core.crop) cuts around it; it lives here, without OpenCV, because
+    every layer passes it on and the protocol and report import this module.
+    """
+
+    center_x: float
+    center_y: float
+    width: float
+
+
 @dataclass(frozen=True, eq=False)
 class Frame:
     """One captured image (RGB uint8, H x W x 3), its capture time (s) and index in the stream."""
@@ -54,7 +67,7 @@ class HeadObservation:
     mesh is lost); None when the head is not found at all.
     """
 
-    box: "HeadBox | None"
+    box: HeadBox | None
     face_landmarks: np.ndarray | None = None
     face_confidence: float = 0.0
     body_landmarks: np.ndarray | None = None
@@ -99,13 +112,10 @@ class FrameResult:
     """Everything the GUI needs to show for one processed frame."""
 
     sample: PoseSample
-    head_box: "HeadBox | None" = None
+    head_box: HeadBox | None = None
     rotation_camera: np.ndarray | None = None  # head-to-camera, for drawing the head axes
     landmarks_px: np.ndarray | None = None  # (N, 2) points to draw, or None
     calibrating: bool = False
     calibration_progress: float = 0.0  # 0..1 while the neutral hold runs
     calibrated: bool = False
     timings_ms: dict[str, float] = field(default_factory=dict)
-
-
-from app.core.crop import HeadBox  # noqa: E402  (after the dataclasses: only for type names)

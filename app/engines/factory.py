@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
+from pathlib import Path
 
 from app.core.types import PoseEngine
 from app.errors import InputError
@@ -13,36 +15,55 @@ log = logging.getLogger(__name__)
 ENGINE_NAMES = ("landmarks", "onnx")
 
 
-def create_engine(name: str, model_path: str | os.PathLike[str] | None, device: str = "auto") -> PoseEngine:
-    """The engine called ``name``; ``model_path``/``device`` only matter for ``onnx``.
+def create_engine(
+    name: str,
+    model_path: str | os.PathLike[str] | None,
+    device: str = "auto",
+    model_dirs: Sequence[Path] | None = None,
+) -> PoseEngine:
+    """The engine called ``name``; ``model_path``/``device``/``model_dirs`` only matter for ``onnx``.
 
-    ``onnx`` without ``model_path`` uses the first usable model found by the model registry
-    (``models/``, then the user's model folder) and says which; with none found it refuses.
+    ``onnx`` without ``model_path`` uses the first usable model found in ``model_dirs`` (default:
+    ``models/``, then the user's model folder) and says which; with none found it refuses.
     """
     if name == "onnx":
-        return create_onnx_engine(model_path, device)
+        return create_onnx_engine(model_path, device, model_dirs)
     if name == "landmarks":
         return _create_landmarks_engine()
     raise InputError(f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}")
 
 
-def create_onnx_engine(model_path: str | os.PathLike[str] | None, device: str = "auto") -> PoseEngine:
+def create_onnx_engine(
+    model_path: str | os.PathLike[str] | None, device: str = "auto", model_dirs: Sequence[Path] | None = None
+) -> PoseEngine:
     from app.engines.onnx_engine import OnnxEngine
     from app.engines.onnx_session import SessionConfig
 
     if model_path is None:
-        model_path = default_model_path()
+        model_path = default_model_path(default_model_dirs() if model_dirs is None else model_dirs)
     return OnnxEngine(model_path, SessionConfig(device=device))
 
 
-def default_model_path():
-    """First usable model of the registry, or InputError saying where models are looked for."""
-    from app.engines.model_registry import find_models, model_dirs
+def default_model_dirs(data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
+    """``models/`` and the user data folder's models (``--data-dir`` > ``$CERVICAM_DATA`` > default).
 
-    entries = find_models()
+    The factory is where the CLI and the GUI meet the engines, so the user data folder is
+    resolved here and passed in; the registry and the engines do not know the store.
+    """
+    from app.engines.model_registry import model_dirs
+    from app.store.paths import resolve_data_dir
+
+    return model_dirs(resolve_data_dir(data_dir))
+
+
+def default_model_path(dirs: Sequence[Path]) -> Path:
+    """First usable model in ``dirs``, or InputError saying where models are looked for."""
+    from app.engines.model_registry import find_models
+
+    entries = find_models(list(dirs))
     usable = [entry for entry in entries if entry.info is not None]
     if not usable:
-        folders = " or ".join(str(d) for d in model_dirs())
+        folders = " or ".join(str(d) for d in dirs)
         found = f" ({len(entries)} unusable .onnx file(s); see `python main.py models`)" if entries else ""
         raise InputError(f"--engine onnx needs --model FILE.onnx: no usable model in {folders}{found}")
     if len(usable) > 1:

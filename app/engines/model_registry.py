@@ -2,8 +2,9 @@
 they follow the ONNX contract of DESIGN.md.
 
 Where models are looked for, in order: the repository's ``models/`` folder, then the user's model
-folder ``<user data>/models`` (``<user data>`` = ``$CERVICAM_DATA`` or platformdirs'
-``user_data_dir('cervicam')``, the same folder as the session database).
+folder ``<user data>/models``. ``<user data>`` is the folder of the session database
+(``--data-dir``, ``$CERVICAM_DATA`` or platformdirs' ``user_data_dir('cervicam')``); the caller
+resolves it (app.store.paths) and passes it in, so the engines never reach into the store.
 
 A model is usable when its file is ONNX and:
 
@@ -39,6 +40,7 @@ REQUIRED_METADATA = ("input_size", "crop_margin", "convention")
 # with it; a model that measures in any other convention (e.g. Hopenet's BIWI signs) would report
 # wrong directions.
 REPO_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+USER_MODELS_SUBDIR = "models"  # of the user data folder
 MODEL_SUFFIX = ".onnx"
 
 # Angle range a model is trusted in when its metadata does not say: BIWI's (the training data of
@@ -99,18 +101,16 @@ class ModelEntry:
     problem: str = ""
 
 
-def model_dirs(data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
-    """The folders searched for models (they need not exist)."""
-    from app.store.paths import resolve_data_dir
-
-    return [REPO_MODELS_DIR, resolve_data_dir(data_dir) / "models"]
+def model_dirs(user_data_dir: str | os.PathLike[str]) -> list[Path]:
+    """The folders searched for models, given the user data folder (they need not exist)."""
+    return [REPO_MODELS_DIR, Path(user_data_dir) / USER_MODELS_SUBDIR]
 
 
-def find_models(dirs: list[Path] | None = None) -> list[ModelEntry]:
-    """Every ``*.onnx`` in ``dirs`` (default :func:`model_dirs`), validated; unusable ones say why."""
+def find_models(dirs: list[Path]) -> list[ModelEntry]:
+    """Every ``*.onnx`` in ``dirs`` (e.g. :func:`model_dirs`), validated; unusable ones say why."""
     entries: list[ModelEntry] = []
     seen: set[Path] = set()
-    for folder in model_dirs() if dirs is None else dirs:
+    for folder in dirs:
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob(f"*{MODEL_SUFFIX}")):

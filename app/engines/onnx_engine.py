@@ -25,8 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.angles import HeadAngles, matrix_from_angles
-from app.core.crop import HeadBox
-from app.core.types import EngineResult, Frame, HeadObservation
+from app.core.types import EngineResult, Frame, HeadBox, HeadObservation
 from app.engines.model_registry import MODEL_SUFFIX, ModelInfo, info_from_session
 from app.engines.onnx_session import OnnxSession, SessionConfig, open_session
 from app.errors import InputError

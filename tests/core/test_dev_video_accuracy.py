@@ -13,11 +13,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks.score_video import score  # noqa: E402
 
 from app.core.offline_analysis import analyze_video, write_samples_csv  # noqa: E402
+from app.core.pipeline import MeasurementPipeline  # noqa: E402
+from app.engines.factory import create_engine  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def dev_score(tmp_path_factory, demo_video, demo_truth):
-    result = analyze_video(demo_video)
+    result = analyze_video(demo_video, MeasurementPipeline(create_engine("landmarks", None)))
     out = tmp_path_factory.mktemp("dev") / "analysis.csv"
     write_samples_csv(result.samples, out)
     return score(out, demo_truth)

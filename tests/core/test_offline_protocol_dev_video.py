@@ -19,8 +19,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def dev_run(demo_video, demo_truth):
     from app.core.offline_analysis import analyze_video
+    from app.core.pipeline import MeasurementPipeline
+    from app.engines.factory import create_engine
 
-    result = analyze_video(demo_video)
+    result = analyze_video(demo_video, MeasurementPipeline(create_engine("landmarks", None)))
     return result, run_offline_protocol(result.samples), truth_maxima(demo_truth)
 
 

@@ -11,8 +11,8 @@ from dataclasses import replace
 import pytest
 
 from app.core.angles import DIRECTIONS
-from app.core.offline_protocol import run_offline_protocol, write_offline_report
-from app.report import report_data_from_store, write_pdf, write_samples_csv, write_trials_csv
+from app.core.offline_protocol import run_offline_protocol
+from app.report import report_data_from_store, write_offline_report, write_pdf, write_samples_csv, write_trials_csv
 from app.store import open_store
 from tests.core.angle_streams import truth_maxima, truth_samples
 from tests.core.test_store import record_session

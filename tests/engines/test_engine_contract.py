@@ -19,8 +19,7 @@ import pytest
 
 import app.engines
 from app.core.angles import HeadAngles, matrix_from_angles
-from app.core.crop import HeadBox
-from app.core.types import EngineResult, Frame, HeadObservation, PoseEngine
+from app.core.types import EngineResult, Frame, HeadBox, HeadObservation, PoseEngine
 from app.engines.factory import ENGINE_NAMES, create_engine
 
 

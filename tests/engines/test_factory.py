@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 from app.core.angles import angles_from_matrix
-from app.core.crop import HeadBox
-from app.core.types import Frame, HeadObservation
+from app.core.types import Frame, HeadBox, HeadObservation
 from app.engines import model_registry
-from app.engines.factory import create_engine
+from app.engines.factory import create_engine, default_model_dirs
 from app.errors import InputError
 
 
@@ -27,12 +26,26 @@ def test_onnx_engine_from_a_model_file(contract_model: Path) -> None:
 def test_onnx_without_model_uses_the_registry(contract_model: Path, tmp_path: Path, monkeypatch) -> None:
     folder = tmp_path / "models"
     folder.mkdir()
-    monkeypatch.setattr(model_registry, "model_dirs", lambda data_dir=None: [folder])
     with pytest.raises(InputError, match="--engine onnx needs --model FILE.onnx: no usable model in"):
-        create_engine("onnx", None, "auto")
+        create_engine("onnx", None, "auto", model_dirs=[folder])
     shutil.copy(contract_model, folder / "mine.onnx")
-    engine = create_engine("onnx", None, "auto")
+    engine = create_engine("onnx", None, "auto", model_dirs=[folder])
     assert engine.info.path == folder / "mine.onnx"
+
+
+def test_default_model_folders_are_the_repo_and_the_user_data_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CERVICAM_DATA", str(tmp_path))
+    assert default_model_dirs() == [model_registry.REPO_MODELS_DIR, tmp_path / "models"]
+    assert default_model_dirs(tmp_path / "other") == [model_registry.REPO_MODELS_DIR, tmp_path / "other" / "models"]
+
+
+def test_onnx_without_model_looks_in_the_user_data_folder(contract_model: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CERVICAM_DATA", str(tmp_path))
+    (tmp_path / "models").mkdir()
+    shutil.copy(contract_model, tmp_path / "models" / "user.onnx")
+    repo_models = [e for e in model_registry.find_models([model_registry.REPO_MODELS_DIR]) if e.info is not None]
+    expected = repo_models[0].path if repo_models else tmp_path / "models" / "user.onnx"
+    assert create_engine("onnx", None, "cpu").info.path == expected
 
 
 def test_unknown_engine_is_refused() -> None:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from app.core.angles import HeadAngles, angles_from_matrix, matrix_from_angles
-from app.core.crop import CropRule, HeadBox
-from app.core.types import Frame, HeadObservation
+from app.core.crop import CropRule
+from app.core.types import Frame, HeadBox, HeadObservation
 from app.engines.onnx_engine import OnnxEngine, range_quality, visible_fraction
 from app.engines.onnx_session import SessionConfig
 from app.errors import InputError

@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.angles import HeadAngles, matrix_from_angles
-from app.core.crop import HeadBox
-from app.core.types import Frame, FrameResult, PoseSample
+from app.core.types import Frame, FrameResult, HeadBox, PoseSample
 
 
 class TruthPipeline:
