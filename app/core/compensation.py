@@ -4,7 +4,7 @@ Public API
 ----------
 * Flag names: ``TRUNK_ROTATION``, ``TRUNK_LEAN``, ``HEAD_LOST``, ``LOW_QUALITY``, ``WRONG_PLANE``
   (plain strings stored as is in the session store and printed in reports), ``FLAG_TEXT`` gives
-  each a sentence for a clinician.
+  each a sentence for a clinician, ``FLAG_ADVICE`` what to do about it.
 * ``CompensationConfig``: thresholds (frozen dataclass, all in degrees / seconds / 0..1).
 * ``trial_flags(samples, direction, peak_deg, config) -> tuple[str, ...]``.
 * ``sample_warnings(sample, config) -> tuple[str, ...]``: what is wrong right now (trunk turning
@@ -41,6 +41,20 @@ FLAG_TEXT: dict[str, str] = {
     WRONG_PLANE: "movement out of plane (another axis beyond limit at end range)",
     NOT_REPEATABLE: "trials did not agree within 10% or 5° (AMA rule)",
     NOT_RETURNED: "trial ended before the head returned to neutral",
+}
+
+# What the clinician can do about each flag (a report that only says "LQ" leaves them guessing).
+FLAG_ADVICE: dict[str, str] = {
+    TRUNK_ROTATION: "steady the shoulders (back against the chair, hands on the thighs) and repeat the trial",
+    TRUNK_LEAN: "have the patient sit upright against the backrest and repeat the trial",
+    HEAD_LOST: "keep the whole head in the picture (camera further away or the patient centred) and repeat",
+    LOW_QUALITY: (
+        "the face was poorly seen at end range: check the value against the angle plot; if in doubt, light "
+        "the face from the front, put the camera at eye level with the whole head in view, and repeat"
+    ),
+    WRONG_PLANE: "show the motion again (guide with a hand if needed) and repeat the trial",
+    NOT_REPEATABLE: "let the patient rest, explain the motion again and measure it again; read the value with caution",
+    NOT_RETURNED: "ask the patient to come back to neutral between trials; repeat if the value matters",
 }
 
 # The axis each direction moves on; the other two are "off plane".

@@ -29,7 +29,9 @@ Public API
   - ``state`` -> ProtocolState (phase, motion, step, counters, prompt for the GUI)
   - ``results()`` -> list[MotionResult] (one per configured motion, in order)
   - ``trials`` (all Trial, warm-ups included), ``events`` (history), ``rom`` (RomTracker)
-* ``evaluate_repeatability(values, required)`` -> Repeatability (pure function).
+* ``evaluate_repeatability(values, required)`` -> Repeatability (pure function); at least
+  ``MIN_TRIALS_TO_JUDGE`` trials are compared, so one trial is never "repeatable", it is "too few
+  trials"; ``repeatability_text(result)`` is the one wording every view uses.
 * ``motion_result(motion, trials, required)`` -> MotionResult (pure; the store and the report use
   it to recompute results from stored trials).
 
@@ -127,6 +129,12 @@ class ProtocolEvent:
     message: str = ""
 
 
+# Agreement needs something to agree with: one trial alone is never judged repeatable (a session
+# run with "trials 1" said "yes" where the same single excursion recorded offline said "-").
+MIN_TRIALS_TO_JUDGE = 2
+TOO_FEW_TRIALS = "too few trials"
+
+
 @dataclass(frozen=True)
 class Repeatability:
     repeatable: bool | None  # None: fewer trials than required, cannot judge yet
@@ -165,10 +173,12 @@ class ProtocolState:
 def evaluate_repeatability(
     values: Sequence[float], required: int, min_deg: float = 5.0, fraction: float = 0.10
 ) -> Repeatability:
-    """Find ``required`` values that agree within max(min_deg, fraction * their mean).
+    """Find ``required`` values (at least ``MIN_TRIALS_TO_JUDGE``) that agree within
+    max(min_deg, fraction * their mean); ``repeatable`` None when there are fewer values.
 
     When several sets agree, the one with the greatest member wins (it holds the recorded value).
     """
+    required = max(required, MIN_TRIALS_TO_JUDGE)
     if len(values) < required:
         return Repeatability(None, (), None)
     order = sorted(range(len(values)), key=lambda i: values[i])
@@ -209,8 +219,17 @@ def motion_result(
         flags.extend(f for f in t.flags if f not in flags)
     if rep.repeatable is False:
         flags.append(NOT_REPEATABLE)
-    complete = rep.repeatable is True or (max_trials is not None and len(valid) >= max_trials)
+    # A test asked for fewer trials than can be judged is complete once it has them (not judged).
+    unjudged_done = required < MIN_TRIALS_TO_JUDGE and len(valid) >= required
+    complete = rep.repeatable is True or unjudged_done or (max_trials is not None and len(valid) >= max_trials)
     return MotionResult(motion, recorded, measured, rep.repeatable, rep.tolerance_deg, tuple(flags), complete)
+
+
+def repeatability_text(result: MotionResult) -> str:
+    """How every view (GUI table, PDF, CSV readers) words a motion's repeatability."""
+    if result.recorded_deg is None:
+        return "-"
+    return {True: "yes", False: "NO", None: TOO_FEW_TRIALS}[result.repeatable]
 
 
 class _Excursion:

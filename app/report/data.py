@@ -13,6 +13,7 @@ from app.core.angles import DIRECTIONS
 from app.core.norms import DEFAULT_MDC_DEG, DEFAULT_NORM_SET, NormSet, get_norm_set
 from app.core.protocol import MotionResult, Trial
 from app.core.types import PoseSample
+from app.local_time import local_time_text
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def report_data_from_store(
         details.append(("Sex", patient.sex))
     session_details = [
         ("Session", f"#{session.id} ({session.status})"),
-        ("Date", session.started_at.replace("T", " ")),
+        ("Date", local_time_text(session.started_at)),
         ("Clinician", session.clinician or "-"),
         ("Engine", session.engine or "-"),
         ("Model", _card_text(session.model_card) or "-"),
@@ -123,7 +124,7 @@ def report_data_from_run(
     patient_label: str = "(not stored)",
 ) -> ReportData:
     """An offline analysis (a recorded video) that is not in the store: no patient, no history."""
-    details = [("Source", source or "-"), ("Engine", engine or "-"), ("Analysed", started_at.replace("T", " ") or "-")]
+    details = [("Source", source or "-"), ("Engine", engine or "-"), ("Analysed", local_time_text(started_at))]
     return ReportData(
         patient_label=patient_label,
         patient_details=(),

@@ -11,15 +11,16 @@ Uses matplotlib's object API (no pyplot), so it never touches a GUI backend.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
-from app.core.compensation import FLAG_TEXT
+from app.core.compensation import FLAG_ADVICE, FLAG_TEXT
 from app.core.norms import asymmetries, change_since, combined_rom, percent_of_norm
+from app.core.protocol import MIN_TRIALS_TO_JUDGE, TOO_FEW_TRIALS, repeatability_text
 from app.errors import CervicamError
+from app.local_time import local_date, now_local_text
 from app.report.data import ReportData
 
 A4 = (8.27, 11.69)
@@ -107,7 +108,7 @@ def _page_results(data: ReportData):
         trials = [t for t in r.trials if not t.discarded]
         trial_text = ", ".join(f"{t.max_deg:.0f}" + ("*" if t.flags else "") for t in trials) or "-"
         pct = percent_of_norm(r.recorded_deg, r.motion, data.norm_set)
-        rep = {True: "yes", False: "NO", None: "-"}[r.repeatable]
+        rep = repeatability_text(r)
         pain = data.pain.get(r.motion)
         rows.append(
             [
@@ -121,7 +122,7 @@ def _page_results(data: ReportData):
     ax.set_title("Active range of motion (degrees)", fontsize=11, loc="left", weight="bold")
     header = ["Motion", "Trials", "Recorded", "Norm", "% of norm", "Repeatable", "Flags", "Pain"]
     table = ax.table(cellText=rows, colLabels=header, bbox=[0, 0, 1, 1], cellLoc="center",
-                     colWidths=[0.2, 0.18, 0.1, 0.08, 0.1, 0.11, 0.13, 0.07])  # fmt: skip
+                     colWidths=[0.18, 0.17, 0.09, 0.07, 0.09, 0.15, 0.18, 0.07])  # fmt: skip
     table.auto_set_font_size(False)
     table.set_fontsize(8.5)
     for (row, col), cell in table.get_celld().items():
@@ -132,12 +133,12 @@ def _page_results(data: ReportData):
             cell.set_facecolor("#fde3c8")
     y -= table_h + 0.04
 
-    lines = ["Trials marked * carry a flag. " + "; ".join(
-        f"{FLAG_CODES[f]} = {FLAG_TEXT[f]}" for f in FLAG_CODES if any(f in r.flags for r in data.results)
-    )]  # fmt: skip
+    lines = ["Trials marked * carry a flag." if any(r.flags for r in data.results) else "No trial carries a flag."]
+    lines += flag_advice_lines(f for r in data.results for f in r.flags)
     lines.append("Recorded = greatest trial of a set that agrees within 10 % or 5° (AMA Guides rule).")
-    if any(r.repeatable is None and r.recorded_deg is not None for r in data.results):
-        lines.append("Repeatable '-': too few trials to apply the rule (e.g. one excursion in a recorded video).")
+    if any(repeatability_text(r) == TOO_FEW_TRIALS for r in data.results):
+        lines.append(f"Repeatable '{TOO_FEW_TRIALS}': the rule needs at least {MIN_TRIALS_TO_JUDGE} trials of a motion "
+                     "(e.g. one excursion in a recorded video); measure again to judge it.")  # fmt: skip
     for a in asymmetries(recorded):
         lines.append(("! " if a.flagged else "") + "L/R " + a.text + " (flag: > 10° or > 15 %)")
     combined = combined_rom(recorded)
@@ -159,6 +160,14 @@ def _page_results(data: ReportData):
     _star_chart(fig, data, [0.2, 0.07, 0.6, min(0.4, y - 0.13)])
     fig.text(0.06, 0.02, _footer(data), fontsize=6.5, color="#555555")
     return fig
+
+
+def flag_advice_lines(flags) -> list[str]:
+    """One line per flag present (in FLAG_CODES order): its code, what it means, what to do."""
+    present = set(flags)
+    return [
+        f"{FLAG_CODES[f]} = {FLAG_TEXT[f]}: {FLAG_ADVICE[f]}." for f in FLAG_CODES if f in present
+    ]
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -252,7 +261,7 @@ def _trend(fig, data: ReportData) -> None:
         fig.text(0.06, 0.43, "No earlier sessions of this patient are stored: nothing to compare yet.", fontsize=9)
         return
     ax = fig.add_axes([0.09, 0.2, 0.6, 0.22])
-    labels = [p.started_at[:10] for p in data.previous] + [(data.started_at or "this")[:10] + "\n(this)"]
+    labels = [local_date(p.started_at) for p in data.previous] + [(local_date(data.started_at) or "this") + "\n(this)"]
     x = np.arange(len(sessions))
     for d in DIRECTIONS:
         ys = [p.recorded.get(d) for p in data.previous] + [current.get(d)]
@@ -270,7 +279,7 @@ def _trend(fig, data: ReportData) -> None:
         rows.append([DIRECTION_LABELS[d], _deg(c.previous_deg), _deg(c.current_deg), delta, c.verdict or "-"])
     tax = fig.add_axes([0.06, 0.04, 0.88, 0.13])
     tax.axis("off")
-    table = tax.table(cellText=rows, colLabels=["Motion", f"Previous ({prev.started_at[:10]})", "This session",
+    table = tax.table(cellText=rows, colLabels=["Motion", f"Previous ({local_date(prev.started_at)})", "This session",
                       "Change", f"Verdict (MDC {data.mdc_deg:.0f}°)"], loc="upper left", cellLoc="center")  # fmt: skip
     table.auto_set_font_size(False)
     table.set_fontsize(8)
@@ -324,7 +333,7 @@ def _pages_trials(data: ReportData) -> list:
 
 
 def _footer(data: ReportData) -> str:
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = now_local_text()
     return (
         f"{contents_line(data)}\n"
         f"cervicam report, generated {when}. Webcam measurement of active cervical ROM; check flagged trials. "

@@ -30,7 +30,6 @@ from app.store.rows import (
     join_flags,
     row_to_sample,
     row_to_trial,
-    split_flags,
     trial_to_row,
 )
 from app.store.schema import check_version, migrate
@@ -353,10 +352,7 @@ class Store:
         """Replace the session's per-trial results and per-motion summaries (one transaction)."""
         session = self.get_session(session_id)
         trials = list(trials)
-        required = required_trials or int(session.protocol.get("trials", 3))
-        max_trials = session.protocol.get("max_trials")
-        motions = [m for m in DIRECTIONS if any(t.motion == m for t in trials)]
-        results = [motion_result(m, trials, required, max_trials=max_trials) for m in motions]
+        results = _results(session, trials, required_trials)
         try:
             with self.conn:
                 self.conn.execute("DELETE FROM results WHERE session_id = ?", (session_id,))
@@ -389,23 +385,10 @@ class Store:
         return [row_to_trial(r) for r in rows]
 
     def motion_results(self, session_id: int) -> list[MotionResult]:
-        trials = self.trials(session_id)
-        rows = self.conn.execute(
-            "SELECT motion, recorded_deg, repeatable, tolerance_deg, flags, complete FROM motion_results "
-            "WHERE session_id = ?",
-            (session_id,),
-        ).fetchall()
-        by_motion = {r[0]: r for r in rows}
-        out = []
-        for motion in DIRECTIONS:
-            r = by_motion.get(motion)
-            if r is None:
-                continue
-            own = tuple(t for t in trials if t.motion == motion and t.kind == "trial")
-            out.append(
-                MotionResult(motion, r[1], own, None if r[2] is None else bool(r[2]), r[3], split_flags(r[4]), bool(r[5]))
-            )
-        return out
+        """Per-motion results, recomputed from the stored trials by the core's rule
+        (``app.core.protocol.motion_result``), so every report judges repeatability the same way,
+        also for sessions stored by an older rule (the motion_results table is a copy for exports)."""
+        return _results(self.get_session(session_id), self.trials(session_id))
 
     def recorded(self, session_id: int) -> dict[str, float | None]:
         """Recorded maximum per direction (None where not measured)."""
@@ -413,6 +396,15 @@ class Store:
         for r in self.motion_results(session_id):
             values[r.motion] = r.recorded_deg
         return values
+
+
+def _results(session: Session, trials: list[Trial], required_trials: int | None = None) -> list[MotionResult]:
+    """The session's per-motion results from its trials, with its protocol's options."""
+    proto = session.protocol
+    required = required_trials or int(proto.get("trials", 3))
+    min_deg, fraction = float(proto.get("repeat_min_deg", 5.0)), float(proto.get("repeat_fraction", 0.10))
+    motions = [m for m in DIRECTIONS if any(t.motion == m for t in trials)]
+    return [motion_result(m, trials, required, min_deg, fraction, max_trials=proto.get("max_trials")) for m in motions]
 
 
 def open_store(data_dir: str | os.PathLike[str] | None = None, passphrase: str | None = None) -> Store:

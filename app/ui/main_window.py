@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.core.live_session import ChooseResume
+from app.report.naming import default_report_path
 from app.ui import workers
 from app.ui.banner import Banner
 from app.ui.calibration_panel import CalibrationPanel
@@ -232,7 +233,7 @@ class MainWindow(QMainWindow):
             self.status.showMessage("Nothing to report yet: measure and save a session first", 5000)
             return []
         if not path:
-            default = Path.home() / f"cervicam_session_{c.session.last_saved_session_id}.pdf"
+            default = self.default_report_path(c.session.last_saved_session_id)
             path, _ = QFileDialog.getSaveFileName(self, "Export report", str(default), "PDF (*.pdf)")
             if not path:
                 return []
@@ -240,6 +241,12 @@ class MainWindow(QMainWindow):
         self.preview = self.report_preview(c.session.last_saved_session_id, files)
         self.preview.show()
         return files
+
+    def default_report_path(self, session_id: int) -> Path:
+        """cervicam_<patient>_<date>.pdf in the documents folder (app.report.naming)."""
+        store = self.controller.store
+        session = store.get_session(session_id)
+        return default_report_path(store.get_patient(session.patient_id).pseudonym, session.started_at)
 
     def report_preview(self, session_id: int, files: list[Path]) -> ReportPreview:
         store = self.controller.store
