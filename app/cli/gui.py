@@ -24,6 +24,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"video file not found: {args.video}")
     if args.model is not None and not Path(args.model).is_file():
         raise InputError(f"model file not found: {args.model}")
+    from app.cli.gui_libraries import check_gui_libraries
+
+    check_gui_libraries()  # before Qt is imported: one line naming the apt packages, not Qt's abort
     # Heavy imports (Qt, OpenCV, MediaPipe) only when the GUI really opens.
     from app.ui.app import run_gui
 
