@@ -140,8 +140,9 @@ def make_variant(variant: Variant, video: Path, truth: Path, out_dir: Path) -> t
 
 def analyse_and_score(args: tuple[str, Path, Path, CameraAssumption, Path]):
     from app.core.head_tracker import HeadTracker
-    from app.core.offline_analysis import analyze_video, write_samples_csv
+    from app.core.offline_analysis import analyze_video
     from app.core.pipeline import MeasurementPipeline
+    from app.core.sample_csv import write_samples_csv
     from app.engines.factory import create_engine
 
     name, video, truth, camera, out = args

@@ -33,8 +33,9 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from app.core.head_tracker import HeadTracker
-    from app.core.offline_analysis import analyze_video, write_samples_csv, write_summary_json
+    from app.core.offline_analysis import analyze_video, write_summary_json
     from app.core.pipeline import MeasurementPipeline
+    from app.core.sample_csv import write_samples_csv
     from app.engines.factory import create_engine
 
     if args.neutral_seconds <= 0:

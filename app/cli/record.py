@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 from app.cli.camera_args import add_hfov, camera_from_args
 from app.cli.store_args import add_data_dir, open_store_from
+from app.core.sample_csv import read_samples_csv
 from app.errors import InputError
 
 
@@ -22,40 +22,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--norms", choices=("ama", "va"), default="ama")
     parser.add_argument("--started-at", help="session date (ISO 8601, default now)")
     add_hfov(parser)
-
-
-def read_samples_csv(path: Path):
-    """Samples from an analyze CSV (frame,time_s,yaw_deg,pitch_deg,roll_deg[,detected,quality,...])."""
-    from app.core.types import PoseSample
-
-    def num(row: dict, key: str) -> float | None:
-        text = row.get(key)
-        return None if text in (None, "") else float(text)
-
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-        samples = []
-        for row in rows:
-            yaw, pitch, roll = num(row, "yaw_deg"), num(row, "pitch_deg"), num(row, "roll_deg")
-            detected = row.get("detected", "1") == "1" and yaw is not None
-            samples.append(
-                PoseSample(
-                    frame_index=int(row["frame"]), time_s=float(row["time_s"]), detected=detected,
-                    quality=num(row, "quality") if num(row, "quality") is not None else 1.0,
-                    yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll,
-                    raw_yaw_deg=num(row, "raw_yaw_deg"), raw_pitch_deg=num(row, "raw_pitch_deg"),
-                    raw_roll_deg=num(row, "raw_roll_deg"), trunk_rotation_deg=num(row, "trunk_rotation_deg"),
-                    trunk_lean_deg=num(row, "trunk_lean_deg"), source=row.get("source") or "",
-                )  # fmt: skip
-            )
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (KeyError, ValueError, TypeError) as exc:
-        raise InputError(f"{path} is not a cervicam samples CSV ({exc})") from None
-    if not samples:
-        raise InputError(f"{path} holds no samples")
-    return samples
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,11 +1,11 @@
 """Analyse a recorded video: every frame through the pipeline, neutral chosen afterwards.
 
-Qt-free; ``main.py analyze`` and tests call :func:`analyze_video`.
+Qt-free; ``main.py analyze`` and tests call :func:`analyze_video`. The per-frame CSV is written
+by app.core.sample_csv, the one samples schema.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import time
@@ -21,12 +21,6 @@ from app.core.types import PoseSample
 from app.core.video import iter_video_frames
 
 log = logging.getLogger(__name__)
-
-CSV_COLUMNS = (
-    "frame", "time_s", "yaw_deg", "pitch_deg", "roll_deg", "detected", "quality",
-    "raw_yaw_deg", "raw_pitch_deg", "raw_roll_deg", "trunk_rotation_deg", "trunk_lean_deg", "source", "flags",
-)
-
 
 @dataclass(frozen=True)
 class AnalysisResult:
@@ -105,24 +99,6 @@ def smooth_offline(samples: list[PoseSample]) -> list[PoseSample]:
     for i, (yaw, pitch, roll) in zip(posed, smoothed):
         out[i] = replace(samples[i], yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll)
     return out
-
-
-def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.3f}"
-
-
-def write_samples_csv(samples: list[PoseSample], path: str | Path) -> None:
-    """One row per frame in the DESIGN.md columns (+ raw, trunk, source and flags)."""
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(CSV_COLUMNS)
-        for s in samples:
-            writer.writerow([
-                s.frame_index, f"{s.time_s:.4f}", _fmt(s.yaw_deg), _fmt(s.pitch_deg), _fmt(s.roll_deg),
-                int(s.detected), f"{s.quality:.3f}", _fmt(s.raw_yaw_deg), _fmt(s.raw_pitch_deg),
-                _fmt(s.raw_roll_deg), _fmt(s.trunk_rotation_deg), _fmt(s.trunk_lean_deg), s.source,
-                ";".join(s.flags),
-            ])
 
 
 def summary_dict(result: AnalysisResult, engine: str, video: str | Path, camera: CameraAssumption | None = None) -> dict:

@@ -1,4 +1,4 @@
-"""Per-trial results CSV and the optional samples CSV of a report."""
+"""Per-trial results CSV and the optional samples CSV of a report (samples: app.core.sample_csv)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,14 @@ import os
 from pathlib import Path
 
 from app.core.norms import percent_of_norm
+from app.core.sample_csv import join_flags
+from app.core.sample_csv import write_samples_csv as write_sample_rows
 from app.errors import CervicamError
 from app.report.data import ReportData
 
 TRIAL_HEADER = (
     "session_id", "patient", "motion", "kind", "number", "start_s", "peak_s", "end_s", "max_deg", "flags",
     "discarded", "manual", "recorded_deg", "norm_deg", "percent_of_norm", "repeatable", "norm_set",
-)  # fmt: skip
-SAMPLE_HEADER = (
-    "frame", "time_s", "detected", "quality", "yaw_deg", "pitch_deg", "roll_deg", "raw_yaw_deg", "raw_pitch_deg",
-    "raw_roll_deg", "trunk_rotation_deg", "trunk_lean_deg",
 )  # fmt: skip
 
 
@@ -45,7 +43,7 @@ def write_trials_csv(data: ReportData, path: str | os.PathLike[str]) -> int:
                 [
                     "" if data.session_id is None else data.session_id, data.patient_label, trial.motion,
                     trial.kind, trial.number, _fmt(trial.start_s, 3), _fmt(trial.peak_s, 3), _fmt(trial.end_s, 3),
-                    _fmt(trial.max_deg), ";".join(trial.flags), int(trial.discarded), int(trial.manual),
+                    _fmt(trial.max_deg), join_flags(trial.flags), int(trial.discarded), int(trial.manual),
                     _fmt(result.recorded_deg), _fmt(norm, 0), _fmt(pct, 1),
                     "" if result.repeatable is None else int(result.repeatable), data.norm_set.key,
                 ]  # fmt: skip
@@ -55,15 +53,8 @@ def write_trials_csv(data: ReportData, path: str | os.PathLike[str]) -> int:
 
 
 def write_samples_csv(data: ReportData, path: str | os.PathLike[str]) -> int:
-    with _open(path) as f:
-        w = csv.writer(f)
-        w.writerow(SAMPLE_HEADER)
-        for s in data.samples:
-            w.writerow(
-                [
-                    s.frame_index, _fmt(s.time_s, 4), int(s.detected), _fmt(s.quality, 3), _fmt(s.yaw_deg),
-                    _fmt(s.pitch_deg), _fmt(s.roll_deg), _fmt(s.raw_yaw_deg), _fmt(s.raw_pitch_deg),
-                    _fmt(s.raw_roll_deg), _fmt(s.trunk_rotation_deg), _fmt(s.trunk_lean_deg),
-                ]  # fmt: skip
-            )
-    return len(data.samples)
+    """The report's samples in the one samples schema (app.core.sample_csv, as ``analyze --csv``)."""
+    try:
+        return write_sample_rows(data.samples, path)
+    except OSError as exc:
+        raise CervicamError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -1,8 +1,13 @@
-"""Conversions between value objects and database rows (one place, used by store, writer, transfer)."""
+"""Conversions between value objects and database rows (one place, used by store, writer, transfer).
+
+Flags are stored joined as in the samples CSV (app.core.sample_csv.join_flags); rows stored
+before that used "," and still read (split_flags takes both).
+"""
 
 from __future__ import annotations
 
 from app.core.protocol import ProtocolEvent, Trial
+from app.core.sample_csv import join_flags, split_flags
 from app.core.types import PoseSample
 
 SAMPLE_COLUMNS = (
@@ -24,14 +29,6 @@ EVENT_INSERT_SQL = (
     f"INSERT INTO events (session_id, {', '.join(EVENT_COLUMNS)}) "
     f"VALUES ({', '.join('?' * (len(EVENT_COLUMNS) + 1))})"
 )
-
-
-def join_flags(flags: tuple[str, ...] | list[str]) -> str:
-    return ",".join(flags)
-
-
-def split_flags(text: str | None) -> tuple[str, ...]:
-    return tuple(f for f in (text or "").split(",") if f)
 
 
 def sample_to_row(s: PoseSample) -> tuple:

@@ -12,8 +12,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks.score_video import score  # noqa: E402
 
-from app.core.offline_analysis import analyze_video, write_samples_csv  # noqa: E402
+from app.core.offline_analysis import analyze_video  # noqa: E402
 from app.core.pipeline import MeasurementPipeline  # noqa: E402
+from app.core.sample_csv import write_samples_csv  # noqa: E402
 from app.engines.factory import create_engine  # noqa: E402
 
 
