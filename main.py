@@ -13,6 +13,8 @@ COMMANDS: dict[str, str] = {
     "gui": "app.cli.gui",
     "analyze": "app.cli.analyze",
     "models": "app.cli.models",
+    "calibrate-camera": "app.cli.calibrate_camera",
+    "calibration-pattern": "app.cli.calibration_pattern",
     "patients": "app.cli.patients",
     "sessions": "app.cli.sessions",
     "record": "app.cli.record",
