@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from app.cli.camera_args import add_hfov, camera_from_args
+from app.cli.camera_args import add_camera_arguments, camera_from_args
 from app.errors import CervicamError, InputError
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="neutral = median pose of the first N seconds with a face (default 1)")
     parser.add_argument("--neutral-at", type=float, metavar="TIME",
                         help="take the neutral from TIME seconds on instead of the first face")
-    add_hfov(parser)
+    add_camera_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.cli.camera_args import add_hfov, camera_from_args
+from app.cli.camera_args import add_camera_arguments, camera_from_args
 from app.cli.store_args import add_data_dir, open_store_from
 from app.core.sample_csv import read_samples_csv
 from app.errors import InputError
@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notes", default="", help="free-text notes")
     parser.add_argument("--norms", choices=("ama", "va"), default="ama")
     parser.add_argument("--started-at", help="session date (ISO 8601, default now)")
-    add_hfov(parser)
+    add_camera_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
