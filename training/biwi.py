@@ -159,7 +159,7 @@ def read_pose(path: Path) -> BiwiPose:
 
 
 def biwi_rotation_to_angles(rotation: np.ndarray) -> HeadAngles:
-    """BIWI's ``pose.txt`` rotation as yaw, pitch, roll in cervicam's convention (DESIGN.md).
+    """BIWI's ``pose.txt`` rotation as yaw, pitch, roll in cervicam's convention (app.core.angles).
 
     Derivation. BIWI gives, per frame, a rotation ``R`` and a head centre ``T`` in the depth
     camera's frame, whose axes are OpenCV's (x right, y down, z forward: the centres project

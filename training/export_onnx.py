@@ -1,4 +1,4 @@
-"""Export a trained checkpoint to ONNX by DESIGN.md's contract, with its model card and a parity check.
+"""Export a trained checkpoint to ONNX by the app's contract (docs/ONNX.md), with its model card and a parity check.
 
     python -m training.export_onnx --checkpoint models/saved/cervical_headpose_cnn_best.pth \
         --out models/cervical_headpose_resnet18.onnx [--data data/splits] [--int8] [--fp16]
@@ -383,7 +383,7 @@ def write_cards(onnx_path: Path, metadata: dict[str, str], details: dict) -> tup
     """``FILE.json`` (metadata + details) and ``FILE.md`` beside the model."""
     json_path = onnx_path.with_suffix(".json")
     json_path.write_text(json.dumps({**metadata, "details": details}, indent=2, default=str), encoding="utf-8")
-    lines = [f"# {onnx_path.name}", "", "Head-pose model for cervicam (ONNX contract of DESIGN.md).", ""]
+    lines = [f"# {onnx_path.name}", "", "Head-pose model for cervicam (ONNX contract of cervicam's docs/ONNX.md).", ""]
     lines += ["| key | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in metadata.items()]
     acc = details.get("accuracy_vs_fp32")
     if isinstance(acc, dict):

@@ -4,7 +4,7 @@
         [--split subject|random] [--seed 42] [--landmarks] [--crop-size 224] [--margin 0.25]
 
 Each npz holds ``image_paths`` (str), ``angles`` (float32 [N,3] yaw, pitch, roll in degrees,
-DESIGN.md convention), ``subject`` (int person id), ``sequence`` (str), ``frame_index`` (int),
+app.core.angles convention), ``subject`` (int person id), ``sequence`` (str), ``frame_index`` (int),
 ``bbox`` (int [N,4] crop box x0,y0,x1,y1 in the RGB image), ``rotation`` (float32 [N,3,3] BIWI's
 matrix, for the literature's FSA-Net reading), ``center_mm``, ``crop_margin``, ``split_protocol``,
 ``split_seed``, ``dataset`` (training.biwi.BIWI_DATASET, or SYNTHETIC_DATASET for the renders of

@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, help="ONNX model file (engine onnx)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="onnx device")
     parser.add_argument("--neutral-seconds", type=float, default=1.0,
-                        help="neutral = median pose of the first N seconds with a face (default 1)")
+                        help="neutral = mean pose of the first N seconds with a face (default 1)")
     parser.add_argument("--neutral-at", type=float, metavar="TIME",
                         help="take the neutral from TIME seconds on instead of the first face")
     add_camera_arguments(parser)

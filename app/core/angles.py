@@ -1,4 +1,4 @@
-"""The one angle convention of cervicam (see DESIGN.md).
+"""The one angle convention of cervicam (stated here; README's *Angle convention* repeats it for users).
 
 Degrees, from the patient's point of view, relative to the calibrated neutral:
 

@@ -1,4 +1,4 @@
-"""The one face-crop rule shared by training and the app (see DESIGN.md).
+"""The one face-crop rule shared by training and the app (a model's metadata carries it: docs/ONNX.md).
 
 A head is described by a :class:`HeadBox`: the image position of the head centre and the
 apparent head width in pixels. Training gets both from BIWI's ground-truth head centre and the

@@ -129,6 +129,6 @@ def write_summary_json(
     result: AnalysisResult, engine: str, video: str | Path, path: str | Path, camera: CameraAssumption | None = None
 ) -> None:
     summary = summary_dict(result, engine, video, camera)
-    # The six maxima also at top level: the names DESIGN.md promises.
+    # The six maxima also at top level, under the names README's command table gives `analyze --json`.
     summary.update(summary["maxima_deg"])
     Path(path).write_text(json.dumps(summary, indent=2), encoding="utf-8")

@@ -1,5 +1,5 @@
 """Head-pose models the app can run: where they are, what their metadata and card say, and whether
-they follow the ONNX contract of DESIGN.md.
+they follow the ONNX contract (stated below; for users in docs/ONNX.md).
 
 Where models are looked for, in order: the repository's ``models/`` folder, then the user's model
 folder ``<user data>/models``. ``<user data>`` is the folder of the session database

@@ -1,4 +1,5 @@
-"""The ``onnx`` pose engine: one exported head-pose model (ONNX contract of DESIGN.md) run by onnxruntime.
+"""The ``onnx`` pose engine: one exported head-pose model (ONNX contract of app.engines.model_registry,
+docs/ONNX.md) run by onnxruntime.
 
 For each frame it cuts the face with the model's own crop rule (``CropRule.from_metadata``, the
 one rule training used), feeds the uint8 NHWC RGB crop, reads ``angles`` (yaw, pitch, roll in

@@ -1,4 +1,5 @@
-"""Small ONNX models for engine tests, written with torch.onnx.export to the DESIGN.md contract.
+"""Small ONNX models for engine tests, written with torch.onnx.export to the app's ONNX contract
+(app.engines.model_registry, docs/ONNX.md).
 
 ``ColourAnglesNet`` answers angles the tests can compute by hand: yaw, pitch, roll =
 ``(mean R, mean G, mean B of the crop - 128) / 4`` degrees. So a test that paints the head box
