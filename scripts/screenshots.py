@@ -133,7 +133,7 @@ def guided_run(out: Path, size, engine_name: str, store) -> None:
     pump(0.3)
     grab(preview, out / "report_preview.png")
     preview.close()
-    window.close()
+    window.close_now()  # unattended: nobody to answer "close mid-test?"
 
 
 def no_camera(out: Path, size, store) -> None:
@@ -153,7 +153,7 @@ def no_camera(out: Path, size, store) -> None:
     wait_until(lambda: window.banner.kind == "demo", 10)
     pump(1.5)
     grab(window, out / "no_camera.png")
-    window.close()
+    window.close_now()  # unattended: nobody to answer "close mid-test?"
 
 
 def realtime_run(out: Path | None, size, engine_name: str) -> dict[str, float]:
@@ -191,7 +191,7 @@ def realtime_run(out: Path | None, size, engine_name: str) -> dict[str, float]:
         "latency_median_ms": statistics.median(s.latency_ms for s in steady),
         "latency_p95_max_ms": max(s.latency_p95_ms for s in steady),
     }
-    window.close()
+    window.close_now()  # unattended: nobody to answer "close mid-test?"
     return figures
 
 

@@ -24,7 +24,7 @@ Public API
   - ``feed(sample: PoseSample)`` -> list[ProtocolEvent] (call once per frame, in time order)
   - ``mark_trial(time_s)``: clinician's manual trial: first call starts one, second call ends it
   - ``redo_trial(time_s)``: discard the last measured trial of the current (or just finished)
-    motion so it is measured again
+    motion so it is measured again (``redo_candidate``: the trial it would discard)
   - ``skip_motion(time_s)``, ``finish(time_s)``
   - ``state`` -> ProtocolState (phase, motion, step, counters, prompt for the GUI)
   - ``results()`` -> list[MotionResult] (one per configured motion, in order)
@@ -307,8 +307,8 @@ class Protocol:
             return [ProtocolEvent(TRIAL_DISCARDED, time_s, motion, message="marked trial had no pose")]
         return self._close_trial(motion, samples, start, peak, peak_s, time_s, manual=True)
 
-    def redo_trial(self, time_s: float) -> list[ProtocolEvent]:
-        """Discard the last measured trial of the current motion (or of the one just finished)."""
+    def _redo_index(self) -> int | None:
+        """Index in ``trials`` of the trial ``redo_trial`` would discard (None: there is none)."""
         motion = self.current_motion
         candidates = [i for i, t in enumerate(self.trials) if t.kind == TRIAL and not t.discarded]
         if motion is not None:
@@ -318,9 +318,19 @@ class Protocol:
             elif self._motion_index > 0:
                 motion = self.config.motions[self._motion_index - 1]
                 candidates = [i for i in candidates if self.trials[i].motion == motion]
-        if not candidates:
+        return candidates[-1] if candidates else None
+
+    @property
+    def redo_candidate(self) -> Trial | None:
+        """The trial ``redo_trial`` would discard now (so a caller can ask first)."""
+        index = self._redo_index()
+        return None if index is None else self.trials[index]
+
+    def redo_trial(self, time_s: float) -> list[ProtocolEvent]:
+        """Discard the last measured trial of the current motion (or of the one just finished)."""
+        index = self._redo_index()
+        if index is None:
             return []
-        index = candidates[-1]
         trial = replace(self.trials[index], discarded=True)
         self.trials[index] = trial
         out = [ProtocolEvent(TRIAL_DISCARDED, time_s, trial.motion, trial, trial.max_deg, "trial discarded: redo")]

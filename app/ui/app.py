@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.errors import CervicamError
 from app.ui.controller import LiveController
 from app.ui.main_window import MainWindow
-from app.ui.services import DEMO_VIDEO, build_pipeline, open_store_with_reason
+from app.ui.services import DEMO_VIDEO, build_pipeline, open_store_with_reason, stored_calibration
 from app.ui.settings import AppSettings, default_qsettings
 from app.ui.theme import configure_high_dpi
 from app.ui.workers import SourceSpec
@@ -42,9 +42,12 @@ def run_gui(args: argparse.Namespace) -> int:
         settings.model = str(args.model)
     if getattr(args, "data_dir", None):
         settings.data_dir = str(args.data_dir)
+    source = source_from_args(args, settings)
+    calibration = stored_calibration(settings.data_dir, source)  # a measured camera beats a typed field of view
     try:
         pipeline, engine = build_pipeline(
-            settings.engine, settings.model or None, settings.device, settings.calibration_s, settings.camera_hfov_deg
+            settings.engine, settings.model or None, settings.device, settings.calibration_s, settings.camera_hfov_deg,
+            calibration,
         )
     except CervicamError as exc:
         if settings.engine == "landmarks":
@@ -52,7 +55,8 @@ def run_gui(args: argparse.Namespace) -> int:
         # A saved ONNX model that moved or broke must not lock the clinician out: fall back.
         QMessageBox.warning(None, "cervicam", f"{exc}\n\nUsing the landmarks engine instead.")
         pipeline, engine = build_pipeline(
-            "landmarks", calibration_s=settings.calibration_s, camera_hfov_deg=settings.camera_hfov_deg
+            "landmarks", calibration_s=settings.calibration_s, camera_hfov_deg=settings.camera_hfov_deg,
+            calibration=calibration,
         )
     store, store_problem = open_store_with_reason(settings.data_dir)
     if store_problem is not None:
@@ -63,7 +67,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
     unlock_identities(store)  # names encrypted and no $CERVICAM_PASSPHRASE: ask
     controller = LiveController(
-        pipeline, source_from_args(args, settings), store=store, engine=engine,
+        pipeline, source, store=store, engine=engine,
         norm_set=settings.norm_set, calibration_s=settings.calibration_s,
     )  # fmt: skip
     window = MainWindow(controller, settings, qsettings, demo_video=DEMO_VIDEO if DEMO_VIDEO.is_file() else None)
@@ -73,7 +77,7 @@ def run_gui(args: argparse.Namespace) -> int:
     if getattr(args, "exit_after", None):
         from PySide6.QtCore import QTimer
 
-        QTimer.singleShot(int(args.exit_after * 1000), window.close)
+        QTimer.singleShot(int(args.exit_after * 1000), window.close_now)  # a smoke run: nobody to ask
     code = app.exec()
     if store is not None:
         store.close()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.core.live_session import ChooseResume
+from app.core.safe_actions import Action, close_decision, redo_decision
 from app.report.naming import default_report_path
 from app.ui import workers
 from app.ui.banner import Banner
@@ -20,7 +22,8 @@ from app.ui.maxima_panel import MaximaPanel
 from app.ui.patient_panel import PatientPanel
 from app.ui.plots_panel import PlotsPanel
 from app.ui.protocol_panel import ProtocolPanel
-from app.ui.services import report_page_images
+from app.ui.calibration_dialog import CameraCalibrationDialog
+from app.ui.services import calibration_store, camera_assumption, report_page_images, stored_calibration
 from app.ui.settings import AppSettings
 from app.ui.shortcuts import HandsFreeKeys
 from app.ui.source_bar import SourceBar
@@ -34,10 +37,14 @@ class MainWindow(QMainWindow):
     def __init__(
         self, controller: LiveController, settings: AppSettings, qsettings: QSettings | None = None,
         demo_video: Path | None = None, choose_resume: ChooseResume | None = None,
+        confirm: Callable[[str], bool] | None = None,
     ) -> None:  # fmt: skip
         super().__init__()
         # Which interrupted session to resume (None: close them); tests pass an answer instead.
         self.choose_resume: ChooseResume = choose_resume or (lambda offers: ResumeDialog.ask(offers, self))
+        # Yes/no to a question before a destructive action (app.core.safe_actions); tests answer.
+        self.confirm: Callable[[str], bool] = confirm or self._ask
+        self._closing_confirmed = False
         self.setWindowTitle("cervicam — cervical range of motion")
         self.controller = controller
         self.settings = settings
@@ -126,6 +133,10 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             file_menu.addAction(action)
+        camera_menu = self.menuBar().addMenu("&Camera")
+        calibrate = QAction("Calibrate camera…", self)
+        calibrate.triggered.connect(self.calibrate_camera)
+        camera_menu.addAction(calibrate)
 
     def _shortcuts(self) -> None:
         # Hands-free moments: the clinician stands by the patient and presses one key.
@@ -211,7 +222,21 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.protocol)
 
     def redo(self) -> None:
+        decision = redo_decision(self.controller.session)
+        if decision.action is Action.REFUSE:
+            self.status.showMessage(decision.text, 5000)
+            return
+        if decision.action is Action.CONFIRM and not self.confirm(decision.text):
+            self.status.showMessage("Trial kept", 3000)
+            return
         self.controller.protocol_action("redo_trial")
+
+    def _ask(self, question: str) -> bool:
+        answer = QMessageBox.question(
+            self, "cervicam", question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes
 
     def new_patient(self) -> None:
         if self.controller.store is None:
@@ -275,9 +300,28 @@ class MainWindow(QMainWindow):
             self.preview.show()
 
     def show_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, parent=self)
+        calibration = stored_calibration(self.settings.data_dir, self.controller.source)
+        dialog = SettingsDialog(self.settings, parent=self, calibration=calibration, calibrate=self.calibrate_camera)
         if dialog.exec():
             self.apply_settings(dialog.apply())
+
+    def calibrate_camera(self) -> CameraCalibrationDialog | None:
+        """The guided calibration of the camera in use; its result, once saved, measures from the next neutral on."""
+        if self.controller.source.is_file:
+            self.status.showMessage("Camera calibration needs a camera: choose one above (a video file has none)", 8000)
+            return None
+        camera = self.controller.source.describe()
+        store = calibration_store(self.settings.data_dir)
+
+        def save(result) -> None:
+            store.save(result)
+            self.controller.use_camera(camera_assumption(None, result))
+            self.status.showMessage(f"{camera} calibrated ({result.hfov_deg:.1f}° field of view): calibrate neutral "
+                                    "again to measure with it", 10000)
+
+        self.camera_calibration = CameraCalibrationDialog(self.controller.latest_image, camera, save, parent=self)
+        self.camera_calibration.open()
+        return self.camera_calibration
 
     def apply_settings(self, settings: AppSettings) -> None:
         """Norms and the neutral hold apply now; engine, model and data folder at the next start."""
@@ -296,6 +340,9 @@ class MainWindow(QMainWindow):
             self.settings.camera, self.settings.width, self.settings.height = spec.camera, spec.width or 1280, spec.height or 720
         self.banner.clear()
         self.controller.set_source(spec)
+        # Each camera measures with its own calibration (or the settings' field of view).
+        self.controller.use_camera(camera_assumption(self.settings.camera_hfov_deg,
+                                                     stored_calibration(self.settings.data_dir, spec)))
         self.status.set_source(spec.describe())
 
     def _on_source_state(self, state: str, text: str) -> None:
@@ -355,7 +402,17 @@ class MainWindow(QMainWindow):
         s.geometry = bytes(self.saveGeometry().data())
         s.save(self.qsettings)
 
+    def close_now(self) -> None:
+        """Close without asking (a timed smoke run): the session is saved as on any close."""
+        self._closing_confirmed = True
+        self.close()
+
     def closeEvent(self, event) -> None:  # noqa: N802
+        decision = close_decision(self.controller.session)
+        if decision.action is Action.CONFIRM and not self._closing_confirmed and not self.confirm(decision.text):
+            event.ignore()  # the test goes on
+            return
+        self._closing_confirmed = True  # one answer per close (Qt may send the event again on quit)
         self._save_settings()
         self.keys.remove()
         self.timer.stop()

@@ -31,13 +31,17 @@ def offline_spec(video: Path) -> SourceSpec:
 
 
 def build_window(
-    pipeline: Any, spec: SourceSpec, store: Any = None, settings: AppSettings | None = None, choose_resume: Any = None, **controller_kw: Any
+    pipeline: Any, spec: SourceSpec, store: Any = None, settings: AppSettings | None = None, choose_resume: Any = None,
+    confirm: Any = None, **controller_kw: Any,
 ) -> tuple[LiveController, MainWindow]:
-    """``choose_resume``: the answer to the interrupted-sessions dialog (default: close them all,
-    never a modal dialog in tests)."""
+    """``choose_resume``: the answer to the interrupted-sessions dialog (default: close them all),
+    ``confirm``: the answer to yes/no questions (default: yes); never a modal dialog in tests."""
     controller = LiveController(pipeline, spec, store=store, **controller_kw)
     settings = settings or AppSettings(calibration_s=controller.calibration_s)
-    window = MainWindow(controller, settings, demo_video=spec.video, choose_resume=choose_resume or (lambda offers: None))
+    window = MainWindow(
+        controller, settings, demo_video=spec.video, choose_resume=choose_resume or (lambda offers: None),
+        confirm=confirm or (lambda question: True),
+    )  # fmt: skip
     return controller, window
 
 
