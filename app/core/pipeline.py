@@ -195,6 +195,11 @@ class MeasurementPipeline:
         self.neutral = neutral
         self._maker = SampleMaker(neutral, self.filter_config)
 
+    def set_camera(self, camera: CameraAssumption) -> None:
+        """Measure with another camera (a new calibration): the neutral and the head model are measured again."""
+        self.tracker.set_camera(camera)
+        self.reset()
+
     def reset(self) -> None:
         self.neutral = None
         self._calibration = None

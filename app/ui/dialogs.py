@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
-from app.core.camera_model import DEFAULT_HFOV_DEG, HFOV_RANGE_DEG
+from app.core.camera_model import DEFAULT_HFOV_DEG, HFOV_RANGE_DEG, CameraCalibration
 from app.core.live_session import InterruptedSession
 from app.core.norms import NORM_SETS, asymmetries, get_norm_set
 from app.ui.settings import AppSettings
@@ -191,7 +192,8 @@ class ReportPreview(QDialog):
 class SettingsDialog(QDialog):
     """Engine, model file, device, norms, calibration length, camera field of view, data folder."""
 
-    def __init__(self, settings: AppSettings, models: Sequence[str] = (), parent: QWidget | None = None) -> None:
+    def __init__(self, settings: AppSettings, models: Sequence[str] = (), parent: QWidget | None = None,
+                 calibration: CameraCalibration | None = None, calibrate: Callable[[], object] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
@@ -234,6 +236,17 @@ class SettingsDialog(QDialog):
         form.addRow("Norms", self.norms)
         form.addRow("Neutral hold", self.calibration)
         form.addRow("Camera field of view (horizontal)", self.camera_hfov)
+        self.camera_calibration = QLabel(
+            f"measured {calibration.hfov_deg:.1f}° on {calibration.measured_on} (used instead of the field of view above)"
+            if calibration is not None else "not measured: calibrate once with a printed pattern")
+        self.calibrate_button = QPushButton("Calibrate…")
+        self.calibrate_button.setEnabled(calibrate is not None)
+        if calibrate is not None:
+            self.calibrate_button.clicked.connect(lambda: (self.reject(), calibrate()))
+        calibration_row = QHBoxLayout()
+        calibration_row.addWidget(self.camera_calibration, 1)
+        calibration_row.addWidget(self.calibrate_button)
+        form.addRow("Camera calibration", calibration_row)
         form.addRow("Data folder", self.data_dir)
         form.addRow(QLabel("Engine, model, camera field of view and data folder apply at the next start."))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

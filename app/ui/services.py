@@ -46,9 +46,9 @@ def build_pipeline(
     device: str = "auto",
     calibration_s: float = 2.0,
     camera_hfov_deg: float | None = None,
+    calibration: Any | None = None,
 ) -> tuple[Any, EngineInfo]:
     """The measuring pipeline with the chosen engine (imports deferred: they are heavy)."""
-    from app.core.camera_model import CameraAssumption
     from app.core.head_tracker import HeadTracker
     from app.core.pipeline import MeasurementPipeline
     from app.engines.factory import create_engine
@@ -65,12 +65,36 @@ def build_pipeline(
             "MAE (yaw/pitch/roll °)": model_info.mae_summary(),
             "file": str(model_info.path),
         }
+    camera = camera_assumption(camera_hfov_deg, calibration)
+    return MeasurementPipeline(engine=eng, tracker=HeadTracker.for_camera(camera), calibration_seconds=calibration_s), info
+
+
+def camera_assumption(hfov_setting: float | None, calibration: Any | None = None) -> Any:
+    """The camera to measure with: its calibration when measured, else the settings' field of view, else assumed."""
+    from app.core.camera_model import CameraAssumption
+
+    if calibration is not None:
+        return CameraAssumption.measured(calibration)
     try:
-        camera = CameraAssumption.from_user(camera_hfov_deg or None)  # 0: not set
+        return CameraAssumption.from_user(hfov_setting or None)  # 0: not set
     except ValueError as exc:  # only a hand-edited settings file gets here; the dialog keeps to the range
         log.warning("camera field of view from the settings ignored: %s", exc)
-        camera = CameraAssumption.from_user(None)
-    return MeasurementPipeline(engine=eng, tracker=HeadTracker.for_camera(camera), calibration_seconds=calibration_s), info
+        return CameraAssumption.from_user(None)
+
+
+def calibration_store(data_dir: str | Path | None) -> Any:
+    """Where this computer keeps its cameras' calibrations (the data folder)."""
+    from app.calibration.storage import CalibrationStore
+    from app.store.paths import resolve_data_dir
+
+    return CalibrationStore(resolve_data_dir(data_dir or None))
+
+
+def stored_calibration(data_dir: str | Path | None, source: Any) -> Any | None:
+    """The newest calibration of the camera ``source`` captures from (None for a video file or an uncalibrated camera)."""
+    if getattr(source, "is_file", True):
+        return None
+    return calibration_store(data_dir).find(source.describe())
 
 
 def export_report(store: Any, session_id: int, pdf_path: Path, csv_path: Path | None = None, norm_set: str | None = None) -> list[Path]:

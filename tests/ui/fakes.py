@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.angles import HeadAngles, matrix_from_angles
+from app.core.camera_model import CameraAssumption
 from app.core.types import Frame, FrameResult, HeadBox, PoseSample
 
 
@@ -27,6 +28,7 @@ class TruthPipeline:
         self._cal_start: float | None = None
         self.delay_s = delay_s
         self.processed: list[int] = []
+        self.camera = CameraAssumption.from_user(None)
 
     def start_calibration(self, duration_s: float = 2.0) -> None:
         self._cal_duration, self._cal_start = duration_s, None
@@ -34,6 +36,10 @@ class TruthPipeline:
     def reset(self) -> None:
         self.calibrated = False
         self._cal_duration = self._cal_start = None
+
+    def set_camera(self, camera: CameraAssumption) -> None:
+        self.camera = camera
+        self.reset()
 
     def process(self, frame: Frame) -> FrameResult:
         if self.delay_s:
