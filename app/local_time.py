@@ -19,8 +19,9 @@ def parse_stored(iso: str) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
 
 
-def _zone(when: datetime) -> str:
-    """'CEST (UTC+02:00)', 'UTC', or 'UTC-03:00' where the zone has no name of its own."""
+def _zone(when: datetime, offset: bool = True) -> str:
+    """'CEST (UTC+02:00)' ('CEST' without ``offset``), 'UTC', or 'UTC-03:00' where the zone has
+    no name of its own."""
     offset = when.utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     sign = "+" if minutes >= 0 else "-"
@@ -30,17 +31,18 @@ def _zone(when: datetime) -> str:
         return "UTC"
     if not name or name[0] in "+-" or name.startswith("UTC"):
         return numeric
-    return f"{name} ({numeric})"
+    return f"{name} ({numeric})" if offset else name
 
 
-def local_time_text(iso: str, seconds: bool = False) -> str:
-    """'2026-05-01 12:00 CEST (UTC+02:00)' for a stored '2026-05-01T10:00:00+00:00'; the text
-    as given when it is not a time (or is empty: '-')."""
+def local_time_text(iso: str, seconds: bool = False, offset: bool = True) -> str:
+    """'2026-05-01 12:00 CEST (UTC+02:00)' for a stored '2026-05-01T10:00:00+00:00' (without
+    ``offset``: '2026-05-01 12:00 CEST', for lists); the text as given when it is not a time (or
+    is empty: '-')."""
     when = parse_stored(iso) if iso else None
     if when is None:
         return iso or "-"
     local = when.astimezone()
-    return f"{local:%Y-%m-%d %H:%M{':%S' if seconds else ''}} {_zone(local)}"
+    return f"{local:%Y-%m-%d %H:%M{':%S' if seconds else ''}} {_zone(local, offset)}"
 
 
 def local_date(iso: str) -> str:

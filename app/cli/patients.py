@@ -6,6 +6,7 @@ import argparse
 
 from app.cli.store_args import add_data_dir, open_store_from
 from app.errors import InputError
+from app.local_time import local_time_text
 from app.store.patient_fields import MIN_BIRTH_YEAR, validate_patient_fields
 
 
@@ -36,11 +37,11 @@ def run(args: argparse.Namespace) -> int:
         if not patients:
             print(f"no patients in {store.path}")
             return 0
-        print(f"{'patient':10s} {'sessions':>8s}  {'last session':20s} {'age band':8s} sex" + ("  name" if args.show_identity else ""))
+        print(f"{'patient':10s} {'sessions':>8s}  {'last session (local)':22s} {'age band':8s} sex" + ("  name" if args.show_identity else ""))
         for p in patients:
             sessions = store.sessions(p.id)
-            last = sessions[-1].started_at.replace("T", " ")[:19] if sessions else "-"
-            line = f"{p.pseudonym:10s} {len(sessions):8d}  {last:20s} {p.age_band or '-':8s} {p.sex or '-'}"
+            last = local_time_text(sessions[-1].started_at, offset=False) if sessions else "-"
+            line = f"{p.pseudonym:10s} {len(sessions):8d}  {last:22s} {p.age_band or '-':8s} {p.sex or '-'}"
             if args.show_identity:
                 line += f"  {p.name or '-'} {p.birth_year or ''}"
             print(line)

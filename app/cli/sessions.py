@@ -6,6 +6,7 @@ import argparse
 
 from app.cli.store_args import add_data_dir, open_store_from
 from app.errors import InputError
+from app.local_time import local_time_text
 
 _SHORT = ("rot L", "rot R", "flex", "ext", "latfl L", "latfl R")
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
                 print("no interrupted sessions")
             for s in found:
                 p = store.get_patient(s.patient_id)
-                print(f"session {s.id} of {p.pseudonym}, started {s.started_at}, {store.sample_count(s.id)} samples")
+                print(f"session {s.id} of {p.pseudonym}, started {local_time_text(s.started_at)}, {store.sample_count(s.id)} samples")
             return 0
         if not args.patient:
             raise InputError("give a patient ID (see `cervicam patients`), or --interrupted")
@@ -42,10 +43,11 @@ def run(args: argparse.Namespace) -> int:
         if not sessions:
             print(f"no sessions for {patient.pseudonym}")
             return 0
-        print(f"{'id':>4s}  {'date':19s} {'status':11s} {'samples':>7s}  " + " ".join(f"{h:>7s}" for h in _SHORT))
+        print(f"{'id':>4s}  {'date (local time)':22s} {'status':11s} {'samples':>7s}  " + " ".join(f"{h:>7s}" for h in _SHORT))
         for s in sessions:
             keep_interrupted_results(store, s.id)  # one a crash left without its results
             rec = store.recorded(s.id)
             values = " ".join(f"{'-' if rec[d] is None else f'{rec[d]:.0f}':>7s}" for d in DIRECTIONS)
-            print(f"{s.id:4d}  {s.started_at.replace('T', ' ')[:19]:19s} {s.status:11s} {store.sample_count(s.id):7d}  {values}")
+            when = local_time_text(s.started_at, offset=False)
+            print(f"{s.id:4d}  {when:22s} {s.status:11s} {store.sample_count(s.id):7d}  {values}")
     return 0

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 import main
+from app.local_time import local_time_text
 
 
 def cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -28,8 +29,9 @@ def test_full_clinical_workflow(tmp_path, capsys, demo_truth):
     code, out, _ = cli(capsys, "sessions", patient, "--data-dir", d)
     assert code == 0
     line = out.strip().splitlines()[1].split()
-    assert line[0] == "1" and line[3] == "closed" and line[4] == "960"
-    assert [int(v) for v in line[5:]] == [72, 66, 48, 56, 38, 33]
+    assert line[0] == "1" and line[4] == "closed" and line[5] == "960"  # date: day, local time, zone
+    assert line[1] == local_time_text("2026-05-01T10:00:00+00:00").split()[0]
+    assert [int(v) for v in line[6:]] == [72, 66, 48, 56, 38, 33]
 
     pdf, trials_csv = tmp_path / "r.pdf", tmp_path / "t.csv"
     code, out, _ = cli(capsys, "report", "1", "--pdf", str(pdf), "--csv", str(trials_csv), "--data-dir", d)

@@ -147,3 +147,15 @@ def test_default_report_name_has_patient_and_local_date_in_documents(zone, tmp_p
     assert default_report_path("P-7K3Q9X", "2026-05-01T10:00:00+00:00") == docs / "cervicam_P-7K3Q9X_2026-05-01.pdf"
     monkeypatch.setattr("platformdirs.user_documents_dir", lambda: str(tmp_path / "none"))
     assert default_report_path("P-1", "2026-05-01T10:00:00+00:00").parent == Path.home()  # no documents folder
+
+
+def test_cli_lists_show_local_time_not_utc(zone, tmp_path, capsys):
+    zone(CET)
+    d = str(tmp_path / "d")
+    with open_store(d) as store:
+        patient = store.create_patient()
+        store.start_session(patient.id, started_at="2026-05-01T10:00:00+00:00")  # left open: also "interrupted"
+    for argv in (["sessions", patient.pseudonym], ["sessions", "--interrupted"], ["patients"]):
+        assert main.main([*argv, "--data-dir", d]) == 0
+        out = capsys.readouterr().out
+        assert "2026-05-01 12:00 CEST" in out and "+00:00" not in out and "10:00" not in out, argv
