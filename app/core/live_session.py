@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 RESUME_STEP_S = 1 / 30
 # Events after which the protocol's trials changed: they are stored at once (a crash keeps them).
 _TRIALS_CHANGED = (TRIAL_END, TRIAL_DISCARDED)
+TRIALS_RETRY_S = 1.0
 
 
 @dataclass
@@ -52,8 +53,10 @@ class LiveSession:
         self._protocol_waits_for_neutral = False
         self.results_seen = 0
         self.last_saved_session_id: int | None = None
-        # Why the latest trials are not in the store yet (None while they are): shown to the user.
+        # Why the latest trials are not in the store yet (None while they are): shown to the user,
+        # and retried every TRIALS_RETRY_S of stream time until the disk takes them.
         self.trials_warning: str | None = None
+        self._trials_retry_at = 0.0
         # A resumed session's timeline: new samples go after (last time, last frame) stored.
         self._resume_after: tuple[float, int] | None = None
         self._time_offset_s = 0.0
@@ -80,6 +83,8 @@ class LiveSession:
         self.rom.update(sample)
         if self.recording is not None:
             self.recording.writer.add_sample(sample)
+            if self.trials_warning is not None and sample.time_s >= self._trials_retry_at:
+                self._store_trials()
         if self.protocol is not None:
             events += self.protocol.feed(sample)
         return self._record_events(events)
@@ -120,7 +125,10 @@ class LiveSession:
             if self.trials_warning is None:
                 log.error("trials of session %s not stored yet: %s", rec.session_id, exc)
             self.trials_warning = f"trials not saved to disk yet: {exc}"
+            self._trials_retry_at = self.now_s + TRIALS_RETRY_S
         else:
+            if self.trials_warning is not None:
+                log.warning("trials of session %s stored again", rec.session_id)
             self.trials_warning = None
 
     @property

@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         """Warn while the session writer keeps samples in memory (disk full or read-only)."""
         rec = self.controller.session.recording
         warning = getattr(rec.writer, "warning", None) if rec is not None else None
+        warning = warning or (self.controller.session.trials_warning if rec is not None else None)
         # Unsaved samples outrank "end of video"; a camera banner (none, lost, demo) keeps its place.
         if warning and self.banner.kind in ("", "disk", "ended"):
             self.banner.show_disk(warning)

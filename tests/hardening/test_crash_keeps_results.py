@@ -112,3 +112,32 @@ def test_a_session_crashed_without_stored_results_gets_them_from_its_samples(tmp
     with open_store(data) as store:
         assert keep_interrupted_results(store, session.id) == 0  # done once, not again
         assert store.recorded(session.id) == pytest.approx(GUIDED_PEAKS, abs=1.0)
+
+
+def test_a_disk_that_refuses_the_trials_does_not_stop_the_test_and_they_are_stored_later(store, monkeypatch):
+    from app.errors import CervicamError
+
+    live = LiveSession()
+    live.start_protocol(ProtocolConfig(trials=1, warmups=0))
+    sid = live.start_recording(store, store.create_patient())
+    real_save = store.save_trials
+    full = {"on": True}
+
+    def save_trials(*args, **kw):
+        if full["on"]:
+            raise CervicamError("the disk holding the data folder is full: nothing was saved")
+        return real_save(*args, **kw)
+
+    monkeypatch.setattr(store, "save_trials", save_trials)
+    stream = iter(enumerate(guided_stream()))
+    for i, sample in stream:
+        live.on_result(FrameResult(sample, calibrating=i == 0, calibrated=i > 0))
+        if len(live.protocol.trials) == 2:
+            break
+    assert live.trials_warning is not None and "full" in live.trials_warning  # said, not raised
+    full["on"] = False
+    for _ in range(45):  # a second and a half later: retried on its own
+        i, sample = next(stream)
+        live.on_result(FrameResult(sample, calibrated=True))
+    assert live.trials_warning is None and len(store.trials(sid)) == 2
+    live.stop_recording()
