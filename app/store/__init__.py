@@ -5,7 +5,8 @@ Public API
 * ``open_store(data_dir=None) -> Store`` (data folder: argument > $CERVICAM_DATA > platformdirs
   ``user_data_dir('cervicam')``); ``Store(path)`` for an explicit file.
 * Patients: ``create_patient(pseudonym=None, name=None, birth_year=None, age_band=None, sex=None)``
-  (a pseudonym like ``P-7K3Q9X`` is generated; it is what lists and reports show),
+  (a pseudonym like ``P-7K3Q9X`` is generated; it is what lists and reports show; the fields are
+  checked by ``app.store.patient_fields.validate_patient_fields``, which forms use too),
   ``get_patient(pseudonym_or_id)``, ``list_patients()``.
 * Sessions: ``start_session(patient_id, clinician, engine, model_card, camera, notes, norm_set,
   protocol)`` (status 'recording'), ``get_session(id)``, ``sessions(patient_id=None)``,
@@ -17,8 +18,12 @@ Public API
   every 0.5 s, keeps samples in memory while the disk cannot be written; ``add_sample``,
   ``add_event``, ``warning``, ``pending``, ``save_pending(path)``, ``error``, ``close()``; see
   ``app.store.resilient_writer``); ``samples(id)``, ``events(id)``.
-* Results: ``save_trials(id, trials)`` -> per-motion ``MotionResult`` (AMA rule recomputed),
-  ``trials(id)``, ``motion_results(id)``, ``recorded(id) -> {direction: deg | None}``.
+* Results: ``save_trials(id, trials)`` -> per-motion ``MotionResult`` (AMA rule recomputed; the
+  live session calls it as each trial completes, so a crash keeps them), ``trials(id)``,
+  ``motion_results(id)`` (recomputed from the trials by the core's rule), ``recorded(id) ->
+  {direction: deg | None}``.
+* On disk: the data folder is 0700 and every file cervicam writes 0600, whatever the umask
+  (``app.store.private``).
 * Transfer: ``export_patient(store, patient, path)``, ``import_patient(store, path)`` in
   ``app.store.transfer`` (one gzip JSON file with a format name and schema version).
 
