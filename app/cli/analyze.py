@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from app.cli.camera_args import add_camera_arguments, camera_from_args
+from app.engines.choices import DEVICES, ENGINE_NAMES, Device, EngineName
 from app.errors import CervicamError, InputError
 
 log = logging.getLogger(__name__)
@@ -18,9 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--csv", type=Path, required=True, help="per-frame CSV to write")
     parser.add_argument("--json", type=Path, help="summary JSON (per-direction maxima, detection rate, ...)")
     parser.add_argument("--report", type=Path, help="run the protocol offline and write a PDF report")
-    parser.add_argument("--engine", choices=("landmarks", "onnx"), default="landmarks")
+    parser.add_argument("--engine", choices=ENGINE_NAMES, default=EngineName.LANDMARKS)
     parser.add_argument("--model", type=Path, help="ONNX model file (engine onnx)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="onnx device")
+    parser.add_argument("--device", choices=DEVICES, default=Device.AUTO, help="onnx device")
     parser.add_argument("--neutral-seconds", type=float, default=1.0,
                         help="neutral = mean pose of the first N seconds with a face (default 1)")
     parser.add_argument("--neutral-at", type=float, metavar="TIME",

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from app.engines.choices import DEVICES, ENGINE_NAMES
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--video", type=Path, default=None, help="use a recorded video file as the camera")
     parser.add_argument("--camera", type=int, default=None, help="camera index (default: the saved setting, else 0)")
-    parser.add_argument("--engine", choices=("landmarks", "onnx"), default=None, help="pose engine (default: saved setting)")
+    parser.add_argument("--engine", choices=ENGINE_NAMES, default=None, help="pose engine (default: saved setting)")
     parser.add_argument("--model", type=Path, default=None, help="ONNX model file for --engine onnx")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None, help="inference device for onnx")
+    parser.add_argument("--device", choices=DEVICES, default=None, help="inference device for onnx")
     parser.add_argument("--data-dir", type=Path, default=None, help="folder for the session database and reports")
     parser.add_argument("--loop", action="store_true", help="loop the --video file (demo)")
     parser.add_argument("--exit-after", type=float, default=None, metavar="SECONDS", help="close the window after SECONDS (smoke tests)")

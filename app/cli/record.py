@@ -37,14 +37,15 @@ def run(args: argparse.Namespace) -> int:
             from app.core.head_tracker import HeadTracker
             from app.core.offline_analysis import analyze_video
             from app.core.pipeline import MeasurementPipeline
+            from app.engines.choices import EngineName
             from app.engines.factory import create_engine
 
             lens = camera_from_args(args)
-            pipeline = MeasurementPipeline(create_engine("landmarks", None), tracker=HeadTracker.for_camera(lens))
+            pipeline = MeasurementPipeline(create_engine(EngineName.LANDMARKS, None), tracker=HeadTracker.for_camera(lens))
             result = analyze_video(args.video, pipeline)
             if result.neutral is None:
                 raise InputError(f"{args.video}: no head found in the video")
-            samples, engine, camera = result.samples, "landmarks", lens.describe(str(args.video))
+            samples, engine, camera = result.samples, EngineName.LANDMARKS, lens.describe(str(args.video))
         else:
             samples, camera = read_samples_csv(args.samples_csv), str(args.samples_csv)
         config = ProtocolConfig(free_mode=True)

@@ -17,7 +17,7 @@ from app.core.camera_model import CameraAssumption
 from app.core.one_euro import smooth_angles_zero_phase
 from app.core.pipeline import MeasurementPipeline, Neutral, SampleMaker, choose_offline_neutral
 from app.core.rom import RomTracker
-from app.core.types import PoseSample
+from app.core.types import PoseSample, SampleFlag
 from app.core.video import iter_video_frames
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def summary_dict(result: AnalysisResult, engine: str, video: str | Path, camera:
         "engine": engine,
         "frames": len(result.samples),
         "detection_rate": result.detection_rate,
-        "extrapolated_rate": sum("extrapolated" in s.flags for s in result.samples) / max(1, len(result.samples)),
+        "extrapolated_rate": sum(SampleFlag.EXTRAPOLATED in s.flags for s in result.samples) / max(1, len(result.samples)),
         "maxima_deg": result.maxima(),
         "neutral": neutral,
         # Flexion and extension depend on the lens (docs/MEASURING_CORE.md): say which one was used.

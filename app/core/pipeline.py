@@ -19,12 +19,10 @@ from app.core.angles import angles_from_matrix, mean_rotation, relative_rotation
 from app.core.camera_model import CameraAssumption
 from app.core.one_euro import AngleFilter, OneEuroConfig
 from app.core.trunk import ShoulderLine, shoulder_line, trunk_angles
-from app.core.types import Frame, FrameResult, HeadObservation, PoseEngine, PoseSample
+from app.core.types import Frame, FrameResult, HeadObservation, PoseEngine, PoseSample, SampleFlag
 
 log = logging.getLogger(__name__)
 
-FLAG_EXTRAPOLATED = "extrapolated"
-FLAG_UNCALIBRATED = "uncalibrated"
 EXTRAPOLATED_BELOW_QUALITY = 0.85
 
 
@@ -69,9 +67,9 @@ class SampleMaker:
         yaw, pitch, roll = self._filter((angles.yaw_deg, angles.pitch_deg, angles.roll_deg), raw.time_s)
         flags = []
         if raw.quality < EXTRAPOLATED_BELOW_QUALITY:
-            flags.append(FLAG_EXTRAPOLATED)
+            flags.append(SampleFlag.EXTRAPOLATED)
         if self._uncalibrated:
-            flags.append(FLAG_UNCALIBRATED)
+            flags.append(SampleFlag.UNCALIBRATED)
         return PoseSample(
             frame_index=raw.frame_index,
             time_s=raw.time_s,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
@@ -28,6 +29,13 @@ class Frame:
     image: np.ndarray
     timestamp: float
     index: int
+
+
+class SampleFlag(StrEnum):
+    """Why a sample's angles deserve a second look (``PoseSample.flags``; text in CSV and database)."""
+
+    EXTRAPOLATED = "extrapolated"  # the engine's quality is below app.core.pipeline's threshold
+    UNCALIBRATED = "uncalibrated"  # measured before the neutral was calibrated
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.core.types import PoseEngine
+from app.engines.choices import ENGINE_NAMES, Device, EngineName
 from app.errors import InputError
 
 log = logging.getLogger(__name__)
-
-ENGINE_NAMES = ("landmarks", "onnx")
 
 
 def create_engine(
     name: str,
     model_path: str | os.PathLike[str] | None,
-    device: str = "auto",
+    device: str = Device.AUTO,
     model_dirs: Sequence[Path] | None = None,
 ) -> PoseEngine:
     """The engine called ``name``; ``model_path``/``device``/``model_dirs`` only matter for ``onnx``.
@@ -26,15 +25,15 @@ def create_engine(
     ``onnx`` without ``model_path`` uses the first usable model found in ``model_dirs`` (default:
     ``models/``, then the user's model folder) and says which; with none found it refuses.
     """
-    if name == "onnx":
+    if name == EngineName.ONNX:
         return create_onnx_engine(model_path, device, model_dirs)
-    if name == "landmarks":
+    if name == EngineName.LANDMARKS:
         return _create_landmarks_engine()
     raise InputError(f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}")
 
 
 def create_onnx_engine(
-    model_path: str | os.PathLike[str] | None, device: str = "auto", model_dirs: Sequence[Path] | None = None
+    model_path: str | os.PathLike[str] | None, device: str = Device.AUTO, model_dirs: Sequence[Path] | None = None
 ) -> PoseEngine:
     from app.engines.onnx_engine import OnnxEngine
     from app.engines.onnx_session import SessionConfig

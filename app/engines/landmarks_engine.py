@@ -8,10 +8,11 @@ rigid pose into the common :class:`EngineResult`; it needs no trained model.
 from __future__ import annotations
 
 from app.core.types import EngineResult, Frame, HeadObservation
+from app.engines.choices import EngineName
 
 
 class LandmarksEngine:
-    name = "landmarks"
+    name = EngineName.LANDMARKS
 
     def estimate(self, frame: Frame, head: HeadObservation) -> EngineResult | None:
         if head.tracked_rotation is None:

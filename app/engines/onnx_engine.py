@@ -27,6 +27,7 @@ import numpy as np
 
 from app.core.angles import HeadAngles, matrix_from_angles
 from app.core.types import EngineResult, Frame, HeadBox, HeadObservation
+from app.engines.choices import Device, EngineName
 from app.engines.model_registry import MODEL_SUFFIX, ModelInfo, info_from_session
 from app.engines.onnx_session import OnnxSession, SessionConfig, open_session
 from app.errors import InputError
@@ -41,7 +42,7 @@ QUALITY_FLOOR = 0.2
 class OnnxEngine:
     """Head rotation from one ONNX model file; implements app.core.types.PoseEngine."""
 
-    name = "onnx"
+    name = EngineName.ONNX
 
     def __init__(self, model_path: str | os.PathLike[str], config: SessionConfig = SessionConfig()) -> None:
         if Path(model_path).suffix.lower() != MODEL_SUFFIX:
@@ -50,7 +51,7 @@ class OnnxEngine:
         self.info: ModelInfo = info_from_session(Path(model_path), self.session.session)
         self.crop_rule = self.info.crop_rule
         self._range = np.asarray(self.info.angle_range_deg, dtype=np.float64)
-        if self.info.precision == "fp16" and self.session.device == "cpu":
+        if self.info.precision == "fp16" and self.session.device == Device.CPU:
             log.warning("%s is an fp16 model: on the CPU it runs slower than fp32; use the fp32 or int8 file", self.info.name)
         # The first run allocates buffers and picks kernels (several times a normal run): pay it
         # now, not on the patient's first frame.
@@ -62,7 +63,7 @@ class OnnxEngine:
         )
 
     @property
-    def device(self) -> str:
+    def device(self) -> Device:
         return self.session.device
 
     def reset(self) -> None:

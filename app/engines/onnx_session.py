@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.engines.choices import DEVICES, Device
 from app.errors import InputError
 
 if TYPE_CHECKING:  # onnxruntime is imported lazily: `main.py models` and the CLI start fast
@@ -32,7 +33,6 @@ if TYPE_CHECKING:  # onnxruntime is imported lazily: `main.py models` and the CL
 
 log = logging.getLogger(__name__)
 
-DEVICES = ("auto", "cpu", "cuda")
 CUDA_PROVIDER = "CUDAExecutionProvider"
 CPU_PROVIDER = "CPUExecutionProvider"
 # More intra-op threads than this buys little for one 224x224 face and starves the other stages.
@@ -62,7 +62,7 @@ def default_cpu_threads() -> int:
 class SessionConfig:
     """How to open a session: requested device, CPU threads (None = default), spinning."""
 
-    device: str = "auto"
+    device: str = Device.AUTO
     cpu_threads: int | None = None
     allow_spinning: bool = False
     # IO binding pays on CUDA (output stays where ORT allocated it, one copy); None = only on CUDA.
@@ -72,9 +72,9 @@ class SessionConfig:
 class OnnxSession:
     """An onnxruntime session plus the device it really runs on; :meth:`run` feeds one input."""
 
-    def __init__(self, session: "ort.InferenceSession", device: str, cpu_threads: int, io_binding: bool) -> None:
+    def __init__(self, session: "ort.InferenceSession", device: Device, cpu_threads: int, io_binding: bool) -> None:
         self.session = session
-        self.device = device  # "cuda" or "cpu": where it really runs, not what was asked
+        self.device = device  # Device.CUDA or Device.CPU: where it really runs, not what was asked
         self.cpu_threads = cpu_threads
         self.io_binding = io_binding
 
@@ -125,10 +125,10 @@ def open_session(path: str | os.PathLike[str], config: SessionConfig = SessionCo
         raise InputError(f"model file not found: {path}")
     threads = config.cpu_threads or default_cpu_threads()
     available = available_providers()
-    want_cuda = config.device in ("auto", "cuda")
+    want_cuda = config.device in (Device.AUTO, Device.CUDA)
     if want_cuda and CUDA_PROVIDER not in available:
         reason = "onnxruntime has no CUDAExecutionProvider (install onnxruntime-gpu and a CUDA driver)"
-        if config.device == "cuda":
+        if config.device == Device.CUDA:
             raise InputError(f"--device cuda was requested but {reason}; use --device auto or cpu")
         log.info("CUDA not available, running the model on the CPU: %s", reason)
         want_cuda = False
@@ -140,10 +140,10 @@ def open_session(path: str | os.PathLike[str], config: SessionConfig = SessionCo
     runs_on_cuda = CUDA_PROVIDER in session.get_providers()
     if want_cuda and not runs_on_cuda:
         reason = "onnxruntime could not start CUDA (GPU driver or CUDA/cuDNN libraries missing)"
-        if config.device == "cuda":
+        if config.device == Device.CUDA:
             raise InputError(f"--device cuda was requested but {reason}; use --device auto or cpu")
         log.warning("CUDA requested by --device auto but %s: running on the CPU", reason)
-    device = "cuda" if runs_on_cuda else "cpu"
+    device = Device.CUDA if runs_on_cuda else Device.CPU
     io_binding = runs_on_cuda if config.io_binding is None else config.io_binding
     log.info(
         "onnx model %s runs on %s (providers %s, %d CPU threads, io binding %s)",

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PLAIN_CORE = ("angles", "types", "protocol", "rom", "norms", "compensation", "offline_protocol")
+PLAIN_CORE = ("angles", "types", "protocol", "rom", "norms", "compensation", "offline_protocol", "sample_csv")
 OUTER_LAYERS = ("app.report", "app.engines", "app.store", "app.ui", "app.cli")
 # The factory is where the CLI and the GUI meet the engines: it resolves the user data folder.
 ENGINE_WIRING = ("factory.py",)
