@@ -7,6 +7,7 @@ from pathlib import Path
 
 from app.cli.camera_args import add_camera_arguments, camera_from_args
 from app.cli.store_args import add_data_dir, open_store_from
+from app.core.norms import DEFAULT_NORM_SET, NORM_SET_KEYS
 from app.core.sample_csv import read_samples_csv
 from app.errors import InputError
 
@@ -19,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir(parser)
     parser.add_argument("--clinician", default="", help="clinician's name or initials")
     parser.add_argument("--notes", default="", help="free-text notes")
-    parser.add_argument("--norms", choices=("ama", "va"), default="ama")
+    parser.add_argument("--norms", choices=NORM_SET_KEYS, default=DEFAULT_NORM_SET)
     parser.add_argument("--started-at", help="session date (ISO 8601, default now)")
     add_camera_arguments(parser)
 

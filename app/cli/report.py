@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from app.cli.store_args import add_data_dir, open_store_from
+from app.core.norms import NORM_SET_KEYS
 from app.errors import InputError
 
 
@@ -15,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pdf", type=Path, help="PDF report to write")
     parser.add_argument("--csv", type=Path, help="per-trial results CSV to write")
     parser.add_argument("--samples-csv", type=Path, help="per-frame samples CSV to write")
-    parser.add_argument("--norms", choices=("ama", "va"), help="norm set (default: the session's)")
+    parser.add_argument("--norms", choices=NORM_SET_KEYS, help="norm set (default: the session's)")
     parser.add_argument("--mdc", type=float, default=5.0, help="minimal detectable change in degrees (default 5)")
     parser.add_argument("--show-identity", action="store_true", help="print name and birth year, not only the ID")
 

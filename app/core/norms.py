@@ -2,7 +2,8 @@
 
 Public API
 ----------
-* ``NORM_SETS``: ``{"ama": NormSet, "va": NormSet}``; each names its source in the data.
+* ``NormSetKey``: the norm sets' names (``ama``, ``va``; ``NORM_SET_KEYS``, ``DEFAULT_NORM_SET``).
+* ``NORM_SETS``: ``{NormSetKey.AMA: NormSet, NormSetKey.VA: NormSet}``; each names its source in the data.
 * ``get_norm_set(name) -> NormSet`` (``InputError`` for an unknown name).
 * ``percent_of_norm(value_deg, direction, norm_set) -> float | None``.
 * ``asymmetry(left_deg, right_deg, pair) -> Asymmetry``: flagged when the sides differ by more
@@ -19,6 +20,7 @@ Directions are the six keys of ``app.core.angles.DIRECTIONS``; values are degree
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Mapping
 
@@ -26,11 +28,23 @@ from app.core.angles import DIRECTIONS
 from app.errors import InputError
 
 
+class NormSetKey(StrEnum):
+    """A norm set's name: on the command line (``--norms``), in settings, sessions and reports.
+
+    A StrEnum, so the text stored in a session (``"ama"``) looks its norm set up as is."""
+
+    AMA = "ama"
+    VA = "va"
+
+
+NORM_SET_KEYS: tuple[NormSetKey, ...] = tuple(NormSetKey)
+
+
 @dataclass(frozen=True)
 class NormSet:
     """Normal end-range values (degrees) per direction, with where they come from."""
 
-    key: str
+    key: NormSetKey
     name: str
     source: str
     values: Mapping[str, float]
@@ -55,8 +69,8 @@ def _six(flexion: float, extension: float, lateral: float, rotation: float) -> M
 
 NORM_SETS: Mapping[str, NormSet] = MappingProxyType(
     {
-        "ama": NormSet(
-            key="ama",
+        NormSetKey.AMA: NormSet(
+            key=NormSetKey.AMA,
             name="AMA Guides",
             source=(
                 "AMA Guides to the Evaluation of Permanent Impairment, 5th ed. (2001), ch. 15, "
@@ -66,8 +80,8 @@ NORM_SETS: Mapping[str, NormSet] = MappingProxyType(
             values=_six(flexion=50.0, extension=60.0, lateral=45.0, rotation=80.0),
             combined_normal_deg=None,
         ),
-        "va": NormSet(
-            key="va",
+        NormSetKey.VA: NormSet(
+            key=NormSetKey.VA,
             name="US VA 38 CFR 4.71a",
             source=(
                 "US Code of Federal Regulations 38 CFR 4.71a, Plate V and General Rating Formula "
@@ -80,7 +94,7 @@ NORM_SETS: Mapping[str, NormSet] = MappingProxyType(
     }
 )
 
-DEFAULT_NORM_SET = "ama"
+DEFAULT_NORM_SET = NormSetKey.AMA
 DEFAULT_MDC_DEG = 5.0
 ASYMMETRY_MAX_DEG = 10.0
 ASYMMETRY_MAX_FRACTION = 0.15

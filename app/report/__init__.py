@@ -9,7 +9,7 @@ Public API
 * ``write_pdf(data, path) -> pages``, ``write_trials_csv(data, path) -> rows``,
   ``write_samples_csv(data, path) -> rows``.
 * ``write_offline_report(samples, pdf_path, csv_path=None, samples_csv_path=None, *, source='',
-  engine='', norm_set='ama', mdc_deg=5.0, config=None) -> OfflineOutcome``: the protocol run
+  engine='', norm_set=DEFAULT_NORM_SET, mdc_deg=5.0, config=None) -> OfflineOutcome``: the protocol run
   offline over measured samples, and its report (``analyze VIDEO --report OUT.pdf``).
 """
 

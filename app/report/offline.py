@@ -11,6 +11,7 @@ import os
 from datetime import datetime, timezone
 from typing import Sequence
 
+from app.core.norms import DEFAULT_NORM_SET
 from app.core.offline_protocol import OfflineOutcome, run_offline_protocol
 from app.core.protocol import ProtocolConfig
 from app.core.types import PoseSample
@@ -27,7 +28,7 @@ def write_offline_report(
     *,
     source: str = "",
     engine: str = "",
-    norm_set: str = "ama",
+    norm_set: str = DEFAULT_NORM_SET,
     mdc_deg: float = 5.0,
     config: ProtocolConfig | None = None,
 ) -> OfflineOutcome:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core.norms import DEFAULT_NORM_SET
 from app.errors import CervicamError, InputError, read_input_bytes
 from app.store.rows import EVENT_COLUMNS, SAMPLE_COLUMNS, TRIAL_COLUMNS
 from app.store import audit
@@ -181,7 +182,7 @@ def import_patient(store: Store, path: str | os.PathLike[str]) -> ImportSummary:
                         v = ""
                     values.append(v)
                 values[SESSION_FIELDS.index("status")] = values[SESSION_FIELDS.index("status")] or "closed"
-                values[SESSION_FIELDS.index("norm_set")] = values[SESSION_FIELDS.index("norm_set")] or "ama"
+                values[SESSION_FIELDS.index("norm_set")] = values[SESSION_FIELDS.index("norm_set")] or DEFAULT_NORM_SET
                 cur = conn.execute(
                     f"INSERT INTO sessions (patient_id, {', '.join(SESSION_FIELDS)}) "
                     f"VALUES ({', '.join('?' * (len(SESSION_FIELDS) + 1))})",

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.core.latest import LatestSlot, RateMeter, RateStats
 from app.core.live_session import ChooseResume, LiveSession, Recovery, recover_interrupted
+from app.core.norms import DEFAULT_NORM_SET
 from app.core.protocol import PROTOCOL_DONE, ProtocolConfig, ProtocolEvent
 from app.core.types import Frame, FrameResult
 from app.errors import CervicamError
@@ -41,7 +42,7 @@ class LiveController(QObject):
         source: SourceSpec,
         store: Any | None = None,
         engine: EngineInfo | None = None,
-        norm_set: str = "ama",
+        norm_set: str = DEFAULT_NORM_SET,
         calibration_s: float = 2.0,
         capture_factory: Callable[[SourceSpec], Any] = workers.open_capture,
         report_writer: ReportWriter = export_report,

@@ -8,6 +8,7 @@ import argparse
 import pytest
 
 import main
+from app.core.norms import NORM_SET_KEYS, NORM_SETS
 from app.engines.choices import DEVICES, ENGINE_NAMES, Device, EngineName
 
 
@@ -20,12 +21,21 @@ def _command_parsers() -> dict[str, argparse.ArgumentParser]:
     return dict(sub.choices)
 
 
-@pytest.mark.parametrize("flag, named", [("--engine", ENGINE_NAMES), ("--device", DEVICES)])
-def test_commands_offer_the_named_choices(flag: str, named: tuple) -> None:
+@pytest.mark.parametrize(
+    "flag, named, commands",
+    [("--engine", ENGINE_NAMES, {"analyze", "gui"}), ("--device", DEVICES, {"analyze", "gui"}),
+     ("--norms", NORM_SET_KEYS, {"record", "report"})],
+)  # fmt: skip
+def test_commands_offer_the_named_choices(flag: str, named: tuple, commands: set[str]) -> None:
     offering = {name: _option(p, flag) for name, p in _command_parsers().items() if _option(p, flag) is not None}
-    assert {"analyze", "gui"} <= set(offering)
+    assert commands <= set(offering)
     for name, action in offering.items():
         assert tuple(action.choices) == named, name
+
+
+def test_every_norm_set_key_has_its_norm_set_and_text_finds_it() -> None:
+    assert set(NORM_SETS) == set(NORM_SET_KEYS)
+    assert all(NORM_SETS[key.value].key is key for key in NORM_SET_KEYS)  # as stored: plain text
 
 
 def test_analyze_defaults_are_members_and_text_compares_equal() -> None:
