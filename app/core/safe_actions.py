@@ -29,13 +29,19 @@ class Decision:
     text: str = ""
 
 
+def test_in_progress(session: Any) -> bool:
+    """A guided test with motions still to measure. (A session resumed after a crash with every
+    motion measured waits for a neutral in a guided phase, but its test is over.)"""
+    return bool(session.guided and any(not r.complete for r in session.protocol.results()))
+
+
 def redo_decision(session: Any) -> Decision:
     """What R (redo the last trial) does now; ``session`` is an ``app.core.live_session.LiveSession``."""
     protocol = session.protocol
     trial = protocol.redo_candidate if protocol is not None else None
     if trial is None:
         return Decision(Action.REFUSE, "No trial to redo")
-    if session.guided:
+    if test_in_progress(session):
         return Decision(Action.NOW)
     if session.recording is None:
         return Decision(Action.REFUSE, "The session is saved: its trials are kept as they are")
@@ -46,7 +52,7 @@ def redo_decision(session: Any) -> Decision:
 def close_decision(session: Any) -> Decision:
     """Whether closing the window must be confirmed: only while a guided test is in progress
     (what was measured is saved either way; the question is whether the test is really over)."""
-    if not session.guided:
+    if not test_in_progress(session):
         return Decision(Action.NOW)
     state = session.protocol.state
     where = f" during {DIRECTION_LABELS[state.motion].lower()}" if state.motion else ""

@@ -15,6 +15,7 @@ import pytest
 from app.core.angles import DIRECTIONS
 from app.core.live_session import LiveSession, keep_interrupted_results
 from app.core.protocol import PHASE_DONE, ProtocolConfig
+from app.core.safe_actions import Action, close_decision, redo_decision
 from app.core.types import FrameResult
 from app.store import open_store
 from tests.core import crash_recorder
@@ -141,3 +142,29 @@ def test_a_disk_that_refuses_the_trials_does_not_stop_the_test_and_they_are_stor
         live.on_result(FrameResult(sample, calibrated=True))
     assert live.trials_warning is None and len(store.trials(sid)) == 2
     live.stop_recording()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_the_window_resumed_after_the_kill_shows_every_result(tmp_path, qtbot, demo_truth):
+    import app.ui  # noqa: F401
+    from app.ui.workers import SourceSpec
+    from tests.ui.fakes import NoCamera, TruthPipeline
+    from tests.ui.helpers import build_window
+
+    data = tmp_path / "data"
+    _guided_then_kill(data)
+    with open_store(data) as store:
+        controller, window = build_window(
+            TruthPipeline(demo_truth), SourceSpec(camera=0), store=store, capture_factory=NoCamera(),
+            choose_resume=lambda offers: offers[0].session_id,  # the clinician answers "Resume"
+        )  # fmt: skip
+        qtbot.addWidget(window)
+        window.recover_interrupted()  # what app.ui.app.run_gui does at start
+        table = window.protocol.results
+        shown = {table.item(r, 0).text(): table.item(r, 2).text() for r in range(table.rowCount())}
+        assert len(shown) == 6 and all(text.endswith("°)") for text in shown.values()), shown
+        assert shown["rotation left"].startswith("70°"), shown
+        assert all(v is not None for v in controller.session.maxima().values())
+        assert redo_decision(controller.session).action is Action.CONFIRM  # the test is over: R asks
+        assert close_decision(controller.session).action is Action.NOW  # and closing need not
+        window.close()
