@@ -3,7 +3,11 @@
     python benchmarks/score_video.py ANALYSIS.csv TRUTH.csv
 
 Prints frames with a pose, per-axis MAE and, per movement, the end-range error |max estimated -
-max true| on the movement's own axis. The truth CSV has `frame,yaw_deg,pitch_deg,roll_deg,movement`.
+max true| on the movement's own axis; then the frame-level figures that show gross errors: the
+share of frames off by more than 10 degrees on some axis, the 95th percentile of the per-frame
+error (the worst axis of each frame), the worst frame, and the session maxima (each direction's
+largest value over the whole video, as the window's maxima panel and ``analyze --json`` report
+it) against the truth's. The truth CSV has `frame,yaw_deg,pitch_deg,roll_deg,movement`.
 """
 
 from __future__ import annotations
@@ -27,12 +31,29 @@ MOVEMENTS = {
 AXES = ("yaw_deg", "pitch_deg", "roll_deg")
 
 
+GROSS_ERROR_DEG = 10.0
+
+
 @dataclass(frozen=True)
 class Score:
     frames: int
     pose_rate: float
     mae: dict[str, float]
     end_range: dict[str, tuple[float, float, float]]  # direction -> (true max, estimated max, error)
+    gross_share: float = math.nan  # of frames with a pose, off by more than GROSS_ERROR_DEG on some axis
+    p95_error: float = math.nan  # 95th percentile of each frame's worst-axis error
+    worst_error: float = math.nan
+    worst_frame: int = -1
+    session_maxima: dict[str, tuple[float, float, float]] | None = None  # direction -> (true, estimated, error)
+
+    @property
+    def worst_end_range(self) -> float:
+        return max((abs(e) for _, _, e in self.end_range.values() if not math.isnan(e)), default=math.nan)
+
+    @property
+    def worst_session_maximum(self) -> float:
+        values = [abs(e) for _, _, e in (self.session_maxima or {}).values() if not math.isnan(e)]
+        return max(values, default=math.nan)
 
 
 def _read(path: Path) -> dict[int, dict[str, str]]:
@@ -61,7 +82,28 @@ def score(analysis_csv: Path, truth_csv: Path) -> Score:
         values = [sign * v for f in in_move if f in est and (v := _num(est[f].get(axis))) is not None]
         est_max = max(values) if values else math.nan
         end_range[direction] = (true_max, est_max, est_max - true_max)
-    return Score(len(frames), len(with_pose) / len(frames), mae, end_range)
+    frame_errors = [max(abs(float(est[f][a]) - float(truth[f][a])) for a in AXES) for f in with_pose]
+    worst = max(range(len(frame_errors)), key=frame_errors.__getitem__, default=None)
+    gross = sum(e > GROSS_ERROR_DEG for e in frame_errors) / len(frame_errors) if frame_errors else math.nan
+    return Score(len(frames), len(with_pose) / len(frames), mae, end_range, gross,
+                 _percentile(frame_errors, 95), frame_errors[worst] if worst is not None else math.nan,
+                 with_pose[worst] if worst is not None else -1, _session_maxima(est, truth, with_pose))
+
+
+def _session_maxima(est, truth, with_pose) -> dict[str, tuple[float, float, float]]:
+    out = {}
+    for label, (axis, sign, direction) in MOVEMENTS.items():
+        true_max = max(sign * float(row[axis]) for row in truth.values())
+        est_max = max((sign * float(est[f][axis]) for f in with_pose), default=math.nan)
+        out[direction] = (true_max, est_max, est_max - true_max)
+    return out
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(math.ceil(q / 100 * len(ordered))) - 1)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'movement':24s} {'true':>6s} {'est':>6s} {'error':>6s}")
     for direction, (t, e, err) in s.end_range.items():
         print(f"{direction:24s} {t:6.1f} {e:6.1f} {err:+6.1f}")
+    print(f"frames off > {GROSS_ERROR_DEG:g}°: {s.gross_share:.1%}; per-frame error p95 {s.p95_error:.1f}°, "
+          f"worst {s.worst_error:.1f}° (frame {s.worst_frame})")
+    print("session maxima (whole video): " + ", ".join(
+        f"{d} {e:.1f} ({err:+.1f})" for d, (_, e, err) in (s.session_maxima or {}).items()))
     return 0
 
 

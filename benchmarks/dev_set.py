@@ -1,0 +1,120 @@
+"""The measuring core on every dev video, each with its own camera's field of view, scored against its truth.
+
+    python benchmarks/dev_set.py DEV_VIDEOS_DIR [--jobs 2] [--only NAME,NAME] [--out DIR] [--extra ARGS]
+
+DEV_VIDEOS_DIR holds ``NAME.mp4`` + ``NAME.csv`` (truth) pairs and ``specs.json`` (per video, the
+camera's ``hfov_deg``), like the project's shared dev set. Each video is analysed with
+``main.py analyze --hfov`` (as a clinician who knows their camera would) and scored with
+``benchmarks/score_video.py``. Prints one row per video and a summary line: worst and mean
+end-range error, worst session maximum, share of frames off by more than 10 degrees, 95th
+percentile frame error, per-axis MAE, frames/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shlex
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.score_video import Score, score  # noqa: E402
+
+
+@dataclass(frozen=True)
+class VideoRun:
+    name: str
+    score: Score | None
+    frames_per_second: float
+    error: str = ""
+
+
+def camera_hfov(specs: dict, name: str) -> float | None:
+    spec = specs.get(name, {})
+    camera = spec.get("camera", spec)
+    for key in ("hfov_deg", "horizontal_fov_deg", "hfov"):
+        if key in camera:
+            return float(camera[key])
+    return None
+
+
+def analyse(video: Path, truth: Path, hfov: float | None, out: Path, extra: list[str]) -> VideoRun:
+    csv_path, json_path = out / f"{video.stem}.csv", out / f"{video.stem}.json"
+    cmd = [sys.executable, str(ROOT / "main.py"), "analyze", str(video), "--csv", str(csv_path), "--json",
+           str(json_path), "--no-progress", *(["--hfov", f"{hfov:g}"] if hfov else []), *extra]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0 or not csv_path.exists():
+        return VideoRun(video.stem, None, math.nan, (done.stderr.strip().splitlines() or ["failed"])[-1])
+    summary = json.loads(json_path.read_text()) if json_path.exists() else {}
+    return VideoRun(video.stem, score(csv_path, truth), float(summary.get("frames_per_second", math.nan)))
+
+
+def print_table(runs: list[VideoRun]) -> None:
+    print(f"{'video':30s} {'pose':>6s} {'worst ER':>8s} {'mean ER':>7s} {'max sess':>8s} {'>10°':>6s} {'p95':>5s} "
+          f"{'worst':>6s} {'MAE y/p/r':>15s} {'fps':>5s}")
+    for run in runs:
+        if run.score is None:
+            print(f"{run.name:30s} failed: {run.error}")
+            continue
+        s = run.score
+        errors = [abs(e) for _, _, e in s.end_range.values()]
+        mae = "/".join(f"{v:.2f}" for v in s.mae.values())
+        print(f"{run.name:30s} {s.pose_rate:6.1%} {s.worst_end_range:8.1f} {sum(errors) / len(errors):7.2f} "
+              f"{s.worst_session_maximum:8.1f} {s.gross_share:6.1%} {s.p95_error:5.1f} {s.worst_error:6.1f} "
+              f"{mae:>15s} {run.frames_per_second:5.0f}")
+
+
+def print_summary(runs: list[VideoRun]) -> None:
+    scored = [r.score for r in runs if r.score is not None]
+    if not scored:
+        print("summary: nothing scored")
+        return
+    errors = [abs(e) for s in scored for _, _, e in s.end_range.values()]
+    within3 = sum(e <= 3.0 for e in errors) / len(errors)
+    mae = [max(s.mae.values()) for s in scored]
+    print(f"summary over {len(scored)} videos ({len(errors)} movements): worst end range {max(errors):.1f}°, "
+          f"mean {sum(errors) / len(errors):.2f}°, {within3:.0%} within 3°; worst session maximum "
+          f"{max(s.worst_session_maximum for s in scored):.1f}°; frames off > 10° up to "
+          f"{max(s.gross_share for s in scored):.1%}; p95 frame error up to {max(s.p95_error for s in scored):.1f}°; "
+          f"worst per-axis MAE {max(mae):.2f}°; pose on {min(s.pose_rate for s in scored):.1%}+ of frames")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("videos", type=Path, help="folder of NAME.mp4 + NAME.csv and specs.json")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--only", help="comma-separated video names")
+    parser.add_argument("--out", type=Path, help="keep the analysis CSV/JSON here")
+    parser.add_argument("--extra", default="", help="more analyze arguments, quoted")
+    args = parser.parse_args(argv)
+    specs_path = args.videos / "specs.json"
+    specs = json.loads(specs_path.read_text()) if specs_path.exists() else {}
+    videos = sorted(p for p in args.videos.glob("*.mp4") if (p.with_suffix(".csv")).exists())
+    if args.only:
+        wanted = set(args.only.split(","))
+        unknown = wanted - {v.stem for v in videos}
+        if unknown:
+            parser.error(f"--only: no such video(s): {', '.join(sorted(unknown))}")
+        videos = [v for v in videos if v.stem in wanted]
+    if not videos:
+        parser.error(f"{args.videos}: no NAME.mp4 with its NAME.csv truth")
+    out = args.out or Path(tempfile.mkdtemp(prefix="cervicam-devset-"))
+    out.mkdir(parents=True, exist_ok=True)
+    extra = shlex.split(args.extra)
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        runs = list(pool.map(lambda v: analyse(v, v.with_suffix(".csv"), camera_hfov(specs, v.stem), out, extra), videos))
+    print_table(runs)
+    print_summary(runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
