@@ -28,6 +28,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import app.ui  # noqa: E402,F401  (cv2/Qt reconciliation first)
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from app.store.patient_fields import PatientFields  # noqa: E402
 from app.ui.controller import LiveController  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
 from app.ui.services import DEMO_VIDEO, build_pipeline  # noqa: E402
@@ -111,6 +112,7 @@ def guided_run(out: Path, size, engine_name: str, store) -> None:
     gate = GatedPipeline(inner, {mid_trial, end})
     settings = AppSettings(trials=1, warmups=0, calibration_s=1.5, mirror=True)
     controller, window = make_window(gate, SourceSpec(video=DEMO_VIDEO, realtime=False, lossless=True), store, size, settings, engine)
+    controller.new_patient(PatientFields(name="Demo Patient", birth_year=1962, sex="F"))
     window.patient.notes.setPlainText("Neck pain after a fall two weeks ago; dev video demo")
     window.start_test()
     controller.start()

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, fields, replace
+from datetime import datetime
 from typing import Any, Callable
 
 from app.core.compensation import CompensationConfig
 from app.core.live_history import LiveHistory
+from app.core.neutral_check import NeutralCheck
 from app.core.norms import DEFAULT_NORM_SET, NormSet, get_norm_set
 from app.core.protocol import TRIAL_DISCARDED, TRIAL_END, Protocol, ProtocolConfig, ProtocolEvent
 from app.core.rom import RomTracker
@@ -50,6 +52,9 @@ class LiveSession:
         self.last_result: FrameResult | None = None
         self.calibrated = False
         self.calibrating = False
+        # The neutral in use: when it was set (wall clock, None: not yet) and its re-check at rest.
+        self.neutral_set_at: datetime | None = None
+        self.neutral_check = NeutralCheck()
         self._protocol_waits_for_neutral = False
         self.results_seen = 0
         self.last_saved_session_id: int | None = None
@@ -73,6 +78,10 @@ class LiveSession:
         events: list[ProtocolEvent] = []
         just_calibrated = self.calibrating and not result.calibrating and result.calibrated
         self.calibrating, self.calibrated = result.calibrating, result.calibrated
+        if just_calibrated:
+            self.neutral_set_at = datetime.now().astimezone()
+        if result.calibrating or not result.calibrated:
+            self.neutral_check.reset()
         if just_calibrated and self.protocol is not None and self._protocol_waits_for_neutral:
             self._protocol_waits_for_neutral = False
             events += self.protocol.calibration_done(sample.time_s)
@@ -81,6 +90,7 @@ class LiveSession:
         if not result.calibrated or result.calibrating:
             return self._record_events(events)
         self.rom.update(sample)
+        self.neutral_check.add(sample, in_trial=self.protocol is not None and self.protocol.in_trial)
         if self.recording is not None:
             self.recording.writer.add_sample(sample)
             if self.trials_warning is not None and sample.time_s >= self._trials_retry_at:
@@ -146,19 +156,34 @@ class LiveSession:
         self.norm_set = get_norm_set(key)
 
     # ----- guided test -----------------------------------------------------------------------
-    def start_protocol(self, config: ProtocolConfig) -> None:
-        """A new guided test; it starts with a neutral calibration the caller must trigger.
+    def start_protocol(self, config: ProtocolConfig) -> list[ProtocolEvent]:
+        """A new guided test. With a neutral in use it starts at once (the neutral is never
+        taken again here: the head may be anywhere when Start is pressed); without one it waits
+        for the calibration the caller must trigger (:attr:`waits_for_neutral`).
 
         A session being recorded carries on with the new protocol (its stored protocol options
         are updated), unless measured trials would be lost: then that session is saved first
-        and the caller starts a new one.
+        and the caller starts a new one. The maxima shown belong to the session: a new one starts
+        from none.
         """
-        if self.recording is not None and self.protocol is not None and self.protocol.trials:
+        previous_trials = self.protocol is not None and bool(self.protocol.trials)
+        if self.recording is not None and previous_trials:
             self.stop_recording()
+        if self.recording is None and previous_trials:
+            self.rom.reset()
         self.protocol = Protocol(config)
         self._protocol_waits_for_neutral = not config.free_mode
         if self.recording is not None:
             self.recording.store.update_session(self.recording.session_id, protocol=asdict(config))
+        if self._protocol_waits_for_neutral and self.calibrated and not self.calibrating:
+            self._protocol_waits_for_neutral = False
+            return self._record_events(self.protocol.calibration_done(self.now_s))
+        return []
+
+    @property
+    def waits_for_neutral(self) -> bool:
+        """The guided test waits for a neutral calibration (none in use yet)."""
+        return self._protocol_waits_for_neutral
 
     @property
     def guided(self) -> bool:

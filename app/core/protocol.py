@@ -392,6 +392,11 @@ class Protocol:
     def phase(self) -> str:
         return self._phase
 
+    @property
+    def in_trial(self) -> bool:
+        """An excursion (or a marked trial) is being measured now."""
+        return self._manual is not None or any(ex.active for ex in self._axes.values())
+
     def results(self) -> list[MotionResult]:
         motions = tuple(DIRECTIONS) if self.config.free_mode else self.config.motions
         return [self._result(m) for m in motions]
@@ -401,7 +406,7 @@ class Protocol:
         motion = self.current_motion
         warm = self._count(motion, WARMUP) if motion else 0
         done = self._count(motion, TRIAL) if motion else 0
-        in_trial = self._manual is not None or any(ex.active for ex in self._axes.values())
+        in_trial = self.in_trial
         return ProtocolState(
             phase=self._phase,
             motion=motion,

@@ -70,8 +70,12 @@ def run_gui(args: argparse.Namespace) -> int:
         pipeline, source, store=store, engine=engine,
         norm_set=settings.norm_set, calibration_s=settings.calibration_s,
     )  # fmt: skip
+    controller.clinician = settings.clinician
     window = MainWindow(controller, settings, qsettings, demo_video=DEMO_VIDEO if DEMO_VIDEO.is_file() else None)
     window.show()
+    from app.ui.passphrase import first_start_word
+
+    first_start_word(store, settings, window)  # once: what the passphrase is for, and set it now
     window.recover_interrupted()
     controller.start()
     if getattr(args, "exit_after", None):

@@ -1,46 +1,58 @@
-"""Neutral calibration: a button, a countdown and a clear "hold still" state."""
+"""Neutral calibration: a button, a countdown, what is wrong with the hold, the neutral in use."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGroupBox, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGroupBox, QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from app.ui.theme import OK_COLOR, WARN_COLOR
+from app.core.calibration_view import CalibrationState, CalibrationView, calibration_view
+from app.ui.theme import BAD_COLOR, OK_COLOR, WARN_COLOR
 
 
 class CalibrationPanel(QGroupBox):
     calibrate_requested = Signal()
 
-    def __init__(self, duration_s: float = 2.0, parent: QWidget | None = None) -> None:
+    def __init__(self, duration_s: float = 1.5, parent: QWidget | None = None) -> None:
         super().__init__("Neutral calibration", parent)
         self.duration_s = duration_s
-        self.state = QLabel("Not calibrated: look straight at the camera, then press Calibrate (C)")
+        self.state = QLabel()
         self.state.setWordWrap(True)
+        # Two lines reserved: the window's layout never moves when the text changes.
+        self.state.setFixedHeight(2 * self.fontMetrics().lineSpacing() + 4)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setFormat("hold still… %p%")
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # hidden, it keeps its place
+        self.progress.setSizePolicy(policy)
         self.progress.setVisible(False)
         self.button = QPushButton("Calibrate neutral  [C]")
         self.button.clicked.connect(self.calibrate_requested)
+        self.button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.addWidget(self.state)
         layout.addWidget(self.progress)
         layout.addWidget(self.button)
+        self.view: CalibrationView | None = None
+        self.show_view(calibration_view(False, 0.0, False, duration_s))
 
     def show_state(self, calibrating: bool, progress: float, calibrated: bool) -> None:
-        if calibrating:
-            left = max(0.0, self.duration_s * (1.0 - progress))
-            self.state.setText(f"<b style='color:{WARN_COLOR}'>HOLD STILL</b> — looking straight ahead ({left:.1f} s)")
-            self.progress.setVisible(True)
-            self.progress.setValue(int(round(100 * progress)))
+        self.show_view(calibration_view(calibrating, progress, calibrated, self.duration_s))
+
+    def show_view(self, view: CalibrationView) -> None:
+        self.view = view
+        holding = view.state is CalibrationState.HOLDING
+        self.progress.setVisible(holding)
+        self.button.setEnabled(not holding)
+        if holding:
+            self.progress.setValue(int(round(100 * view.progress)))
+            color = BAD_COLOR if view.problem else WARN_COLOR
+            self.state.setText(f"<b style='color:{color}'>{view.text}</b>")
             self.button.setText("Calibrating…")
-            self.button.setEnabled(False)
+        elif view.state is CalibrationState.CALIBRATED:
+            color = WARN_COLOR if view.advice else OK_COLOR
+            self.state.setText(f"<b style='color:{color}'>{'Recalibrate?' if view.advice else 'Calibrated:'}</b> {view.text}")
+            self.button.setText("Recalibrate  [C]")
         else:
-            self.progress.setVisible(False)
-            self.button.setEnabled(True)
-            if calibrated:
-                self.state.setText(f"<b style='color:{OK_COLOR}'>Calibrated</b>: angles are relative to this neutral")
-                self.button.setText("Recalibrate  [C]")
-            else:
-                self.state.setText("Not calibrated: look straight at the camera, then press Calibrate (C)")
-                self.button.setText("Calibrate neutral  [C]")
+            self.state.setText(view.text)
+            self.button.setText("Calibrate neutral  [C]")

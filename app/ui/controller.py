@@ -16,11 +16,15 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from app.core.latest import LatestSlot, RateMeter, RateStats
+from app.core.calibration_view import CalibrationView, calibration_view
 from app.core.live_session import ChooseResume, LiveSession, Recovery, recover_interrupted
+from app.core.neutral_hold import DEFAULT_HOLD_S, GuardedNeutralHold, install_hold
 from app.core.norms import DEFAULT_NORM_SET
 from app.core.protocol import PROTOCOL_DONE, ProtocolConfig, ProtocolEvent
 from app.core.types import Frame, FrameResult
 from app.errors import CervicamError
+from app.store.patient_fields import PatientFields
+from app.store.patient_list import labelled
 from app.ui import workers
 from app.ui.services import EngineInfo, ReportWriter, export_report
 from app.ui.workers import CaptureWorker, CapturedFrame, ProcessingWorker, SourceSpec
@@ -43,7 +47,7 @@ class LiveController(QObject):
         store: Any | None = None,
         engine: EngineInfo | None = None,
         norm_set: str = DEFAULT_NORM_SET,
-        calibration_s: float = 2.0,
+        calibration_s: float = DEFAULT_HOLD_S,
         capture_factory: Callable[[SourceSpec], Any] = workers.open_capture,
         report_writer: ReportWriter = export_report,
         retry_s: float = 1.0,
@@ -71,6 +75,8 @@ class LiveController(QObject):
         self.capture_state = workers.OPENING
         self.capture_message = ""
         self.frames_shown = 0
+        self.clinician = ""  # on every session started (and so on its report)
+        self.hold: GuardedNeutralHold | None = None  # the neutral hold running (or last run)
 
     # ----- threads -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -150,20 +156,41 @@ class LiveController(QObject):
 
     # ----- calibration and test ----------------------------------------------------------------
     def calibrate(self) -> None:
-        duration = self.calibration_s
-        # The calibration panel shows the hold (countdown) from the pipeline's own progress.
-        self.processing.submit(lambda p: p.start_calibration(duration_s=duration))
+        """A neutral hold, only when the clinician asks (or a test starts without a neutral):
+        it counts only frontal, still frames with the face in view (app.core.neutral_hold).
+        With a patient chosen, measuring starts here: the session is recorded from now on."""
+        hold = GuardedNeutralHold(self.calibration_s)
+        self.hold = hold
+        self.processing.submit(lambda p: install_hold(p, hold))
+        if self.store is not None and self.patient is not None and self.session.recording is None:
+            self._start_recording()  # measuring begins: the free measurement is recorded
 
-    def start_test(self, trials: int, warmups: int) -> None:
+    def calibration_view(self) -> CalibrationView:
+        r = self.latest_result
+        s = self.session
+        problem = self.hold.problem if self.hold is not None and r is not None and r.calibrating else None
+        progress = r.calibration_progress if r is not None else 0.0
+        calibrating = r.calibrating if r is not None else False
+        calibrated = r.calibrated if r is not None else False
+        return calibration_view(calibrating, progress, calibrated, self.calibration_s, problem, s.neutral_set_at, s.neutral_check.reading)
+
+    def start_test(self, trials: int, warmups: int) -> bool:
+        """Start the guided test for the chosen patient; False (nothing started) without one
+        while sessions are stored. The neutral in use is kept; without one the test begins
+        with the neutral hold."""
+        if self.store is not None and self.patient is None:
+            self.message.emit("Choose or create a patient first (Patient && session tab)")
+            return False
         config = ProtocolConfig(trials=trials, warmups=warmups, max_trials=max(6, trials))
-        self.session.start_protocol(config)
-        if self.store is not None:
-            if self.patient is None:
-                self._create_patient()
-            if self.session.recording is None:
-                self._start_recording()
-        self.calibrate()  # the guided test begins with the neutral hold
+        events = self.session.start_protocol(config)
+        if self.store is not None and self.session.recording is None:
+            self._start_recording()
+        if self.session.waits_for_neutral:
+            self.calibrate()
+        if events:
+            self.events.emit(events)
         self.protocol_changed.emit()
+        return True
 
     def protocol_action(self, name: str) -> list[ProtocolEvent]:
         events = self.session.protocol_action(name)
@@ -200,33 +227,36 @@ class LiveController(QObject):
             self.session_changed.emit()
         return recovery
 
-    def patients(self) -> list[str]:
-        return [p.pseudonym for p in self.store.list_patients()] if self.store is not None else []
+    def patients(self) -> list[tuple[str, str]]:
+        """(pseudonym, label with the name when known), newest first."""
+        return labelled(self.store.list_patients()) if self.store is not None else []
 
-    def _create_patient(self) -> None:
-        self.patient = self.store.create_patient()
-        self.session_changed.emit()
-
-    def new_patient(self) -> str | None:
-        """A new pseudonymous patient, measured from now on (see :meth:`select_patient`)."""
+    def new_patient(self, fields: PatientFields | None = None) -> str | None:
+        """Create the patient of the form (``fields`` checked again by the store) and choose it;
+        None, with the reason as a message, when the store refuses."""
         if self.store is None:
             return None
-        pseudonym = self.store.create_patient().pseudonym
+        f = fields or PatientFields()
+        try:
+            pseudonym = self.store.create_patient(f.pseudonym, f.name, f.birth_year, f.age_band, f.sex).pseudonym
+        except CervicamError as exc:
+            self.message.emit(f"Patient not created: {exc}")
+            return None
         self.select_patient(pseudonym)
         return pseudonym
 
     def select_patient(self, pseudonym: str) -> None:
-        """Measure ``pseudonym`` from now on: the previous session is saved, a new one recorded."""
+        """Measure ``pseudonym`` from the next test on: the previous session is saved; nothing is
+        recorded until a test starts (looking at a patient's history opens no session)."""
         if self.store is None or (self.patient is not None and self.patient.pseudonym == pseudonym):
             return
         if self.session.recording is not None:
             self.save_session()
         self.patient = self.store.get_patient(pseudonym)
-        # Another person: another neutral and new maxima.
+        # Another person: new maxima. The neutral stays (never taken from wherever the head is
+        # now); the calibration panel's re-check says when it should be taken again.
         self.session.reset_maxima()
         self.session.protocol = None
-        self.processing.submit(lambda p: p.reset())
-        self._start_recording()
         self.protocol_changed.emit()
         self.session_changed.emit()
 
@@ -234,6 +264,7 @@ class LiveController(QObject):
         self.session.start_recording(
             self.store,
             self.patient,
+            clinician=self.clinician,
             engine=self.engine.label,
             model_card=self.engine.model_card,
             camera=self._describe_camera(),
@@ -253,7 +284,8 @@ class LiveController(QObject):
             return None
         if self.session.recording is None:
             if self.patient is None:
-                self._create_patient()
+                self.message.emit("Choose or create a patient first: nothing saved")
+                return None
             self._start_recording()
         try:
             sid = self.session.stop_recording(notes=notes, pain=pain)

@@ -227,9 +227,12 @@ class SettingsDialog(QDialog):
             "The webcam's horizontal field of view (data sheet). Flexion and extension depend on it;\n"
             "a data sheet's diagonal D for a 4:3 image is about 2·atan(0.8·tan(D/2)), for 16:9 2·atan(0.87·tan(D/2))."
         )
+        self.clinician = QLineEdit(settings.clinician)
+        self.clinician.setPlaceholderText("name or initials, on sessions and reports")
         self.data_dir = QLineEdit(settings.data_dir)
         self.data_dir.setPlaceholderText("default user data folder")
         form = QFormLayout(self)
+        form.addRow("Clinician", self.clinician)
         form.addRow("Pose engine", self.engine)
         form.addRow("ONNX model", self.model)
         form.addRow("Device", self.device)
@@ -262,4 +265,5 @@ class SettingsDialog(QDialog):
         hfov = float(self.camera_hfov.value())
         s.camera_hfov_deg = 0.0 if hfov < HFOV_RANGE_DEG[0] else hfov
         s.data_dir = self.data_dir.text().strip()
+        s.clinician = " ".join(self.clinician.text().split())
         return s

@@ -8,22 +8,23 @@ from typing import Callable
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.core.live_session import ChooseResume
 from app.core.safe_actions import Action, close_decision, redo_decision
-from app.report.naming import default_report_path
 from app.ui import workers
 from app.ui.banner import Banner
 from app.ui.calibration_panel import CalibrationPanel
 from app.ui.controller import LiveController
-from app.ui.dialogs import ReportPreview, ResumeDialog, SessionsDialog, SettingsDialog, report_html
+from app.ui import report_actions, status_actions
+from app.ui.dialogs import ReportPreview, ResumeDialog, SettingsDialog
 from app.ui.maxima_panel import MaximaPanel
 from app.ui.patient_panel import PatientPanel
 from app.ui.plots_panel import PlotsPanel
 from app.ui.protocol_panel import ProtocolPanel
 from app.ui.calibration_dialog import CameraCalibrationDialog
-from app.ui.services import calibration_store, camera_assumption, report_page_images, stored_calibration
+from app.ui.patient_dialog import NewPatient, NewPatientDialog
+from app.ui.services import calibration_store, camera_assumption, stored_calibration
 from app.ui.settings import AppSettings
 from app.ui.shortcuts import HandsFreeKeys
 from app.ui.source_bar import SourceBar
@@ -38,12 +39,15 @@ class MainWindow(QMainWindow):
         self, controller: LiveController, settings: AppSettings, qsettings: QSettings | None = None,
         demo_video: Path | None = None, choose_resume: ChooseResume | None = None,
         confirm: Callable[[str], bool] | None = None,
+        ask_patient: Callable[[bool, bool], NewPatient | None] | None = None,
     ) -> None:  # fmt: skip
         super().__init__()
         # Which interrupted session to resume (None: close them); tests pass an answer instead.
         self.choose_resume: ChooseResume = choose_resume or (lambda offers: ResumeDialog.ask(offers, self))
         # Yes/no to a question before a destructive action (app.core.safe_actions); tests answer.
         self.confirm: Callable[[str], bool] = confirm or self._ask
+        # The new-patient form's answer (names encrypted?, names locked?); tests answer.
+        self.ask_patient = ask_patient or (lambda encrypted, locked: NewPatientDialog.ask(encrypted, locked, self))
         self._closing_confirmed = False
         self.setWindowTitle("cervicam — cervical range of motion")
         self.controller = controller
@@ -60,8 +64,8 @@ class MainWindow(QMainWindow):
         self.protocol.warmups.setValue(settings.warmups)
         self.patient = PatientPanel()
         self.banner = Banner()
-        self._camera_ran = False  # a camera delivered frames once: losing it later is "lost", not "none"
-        self._demo_instead_of = ""  # why the demo video plays instead of the camera ("" = it does not)
+        self.camera_ran = False  # a camera delivered frames once: losing it later is "lost", not "none"
+        self.demo_instead_of = ""  # why the demo video plays instead of the camera ("" = it does not)
         self.source_bar = SourceBar(demo_video)
         self.source_bar.set_camera(settings.camera, settings.width, settings.height)
         self.status = StatusBar()
@@ -127,6 +131,7 @@ class MainWindow(QMainWindow):
             ("Previous sessions…", self.show_history, "Ctrl+O"),
             ("Save session", self.save_session, "Ctrl+S"),
             ("Settings…", self.show_settings, "Ctrl+,"),
+            ("Set passphrase…", self.set_passphrase, ""),
             ("Quit", self.close, "Ctrl+Q"),
         ):
             action = QAction(text, self)
@@ -178,9 +183,8 @@ class MainWindow(QMainWindow):
         if new_frame:
             c.frames_shown = seen
             self.video.show_result(image, c.latest_result)
-            r = c.latest_result
-            if r is not None:
-                self.calibration.show_state(r.calibrating, r.calibration_progress, r.calibrated)
+            self.calibration.duration_s = c.calibration_s
+            self.calibration.show_view(c.calibration_view())
             self.maxima.set_maxima(c.session.maxima())
             proto = c.session.protocol
             if proto is not None:
@@ -200,15 +204,7 @@ class MainWindow(QMainWindow):
             self._show_disk_state()
 
     def _show_disk_state(self) -> None:
-        """Warn while the session writer keeps samples in memory (disk full or read-only)."""
-        rec = self.controller.session.recording
-        warning = getattr(rec.writer, "warning", None) if rec is not None else None
-        warning = warning or (self.controller.session.trials_warning if rec is not None else None)
-        # Unsaved samples outrank "end of video"; a camera banner (none, lost, demo) keeps its place.
-        if warning and self.banner.kind in ("", "disk", "ended"):
-            self.banner.show_disk(warning)
-        elif not warning and self.banner.kind == "disk":
-            self.banner.clear()
+        status_actions.show_disk_state(self)
 
     # ----- actions -------------------------------------------------------------------------------
     def recover_interrupted(self) -> None:
@@ -219,8 +215,15 @@ class MainWindow(QMainWindow):
             log.warning(text)
 
     def start_test(self) -> None:
-        self.controller.start_test(self.protocol.trials.value(), self.protocol.warmups.value())
-        self.tabs.setCurrentWidget(self.protocol)
+        """Start the guided test; with no patient chosen the new-patient form comes first."""
+        c = self.controller
+        if c.store is not None and c.patient is None:
+            self.tabs.setCurrentWidget(self.patient)
+            if not self.new_patient():
+                self.status.showMessage("Choose or create a patient to start the test", 5000)
+                return
+        if c.start_test(self.protocol.trials.value(), self.protocol.warmups.value()):
+            self.tabs.setCurrentWidget(self.protocol)
 
     def redo(self) -> None:
         decision = redo_decision(self.controller.session)
@@ -239,11 +242,18 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         return answer == QMessageBox.StandardButton.Yes
 
-    def new_patient(self) -> None:
-        if self.controller.store is None:
+    def new_patient(self) -> bool:
+        """The new-patient form (``ask_patient``); True once the patient is created and chosen."""
+        store = self.controller.store
+        if store is None:
             self.status.showMessage("No session store: patients cannot be saved", 5000)
-            return
-        self.controller.new_patient()
+            return False
+        answer = self.ask_patient(store.vault.enabled, store.vault.enabled and not store.vault.unlocked)
+        if answer is None or self.controller.new_patient(answer.fields) is None:
+            return False
+        if answer.notes:
+            self.patient.notes.setPlainText(answer.notes)
+        return True
 
     def save_session(self) -> int | None:
         sid = self.controller.save_session(self.patient.notes.toPlainText(), self.patient.pain_scores())
@@ -252,53 +262,22 @@ class MainWindow(QMainWindow):
         return sid
 
     def export_report(self, path: str | Path | None = None) -> list[Path]:
-        c = self.controller
-        if c.session.recording is not None:
-            self.save_session()
-        if c.session.last_saved_session_id is None:
-            self.status.showMessage("Nothing to report yet: measure and save a session first", 5000)
-            return []
-        if not path:
-            default = self.default_report_path(c.session.last_saved_session_id)
-            path, _ = QFileDialog.getSaveFileName(self, "Export report", str(default), "PDF (*.pdf)")
-            if not path:
-                return []
-        files = c.export_report(Path(path))
-        self.preview = self.report_preview(c.session.last_saved_session_id, files)
-        self.preview.show()
-        return files
+        return report_actions.export(self, path)
 
     def default_report_path(self, session_id: int) -> Path:
-        """cervicam_<patient>_<date>.pdf in the documents folder (app.report.naming)."""
-        store = self.controller.store
-        session = store.get_session(session_id)
-        return default_report_path(store.get_patient(session.patient_id).pseudonym, session.started_at)
+        return report_actions.default_path(self.controller.store, session_id)
 
     def report_preview(self, session_id: int, files: list[Path]) -> ReportPreview:
-        store = self.controller.store
-        session = store.get_session(session_id)
-        previous = store.previous_sessions(session_id)
-        prev = store.recorded(previous[-1].id) if previous else None
-        patient = store.get_patient(session.patient_id)
-        html = report_html(session, patient.pseudonym, store.recorded(session_id), prev)
-        try:
-            pages = report_page_images(store, session_id, norm_set=self.controller.session.norm_set.key)
-        except Exception:  # the preview must open even if drawing the pages fails
-            log.exception("report pages could not be drawn")
-            pages = []
-        return ReportPreview(html, files, pages, self)
+        return report_actions.preview(self, session_id, files)
 
     def show_history(self) -> None:
-        c = self.controller
-        if c.store is None or c.patient is None:
-            self.status.showMessage("Choose a patient first", 5000)
-            return
-        sessions = c.store.sessions(c.patient.id)
-        dialog = SessionsDialog(c.patient.pseudonym, sessions, {s.id: c.store.recorded(s.id) for s in sessions}, self)
-        self.history_dialog = dialog
-        if dialog.exec() and (sid := dialog.selected_session()) is not None:
-            self.preview = self.report_preview(sid, [])
-            self.preview.show()
+        report_actions.show_history(self)
+
+    def set_passphrase(self) -> None:
+        from app.ui.passphrase import set_passphrase
+
+        if set_passphrase(self.controller.store, self):
+            self.status.showMessage("Patient names are now encrypted at rest", 8000)
 
     def show_settings(self) -> None:
         calibration = stored_calibration(self.settings.data_dir, self.controller.source)
@@ -328,6 +307,7 @@ class MainWindow(QMainWindow):
         """Norms and the neutral hold apply now; engine, model and data folder at the next start."""
         self.settings = settings
         self.controller.calibration_s = settings.calibration_s
+        self.controller.clinician = settings.clinician
         self.calibration.duration_s = settings.calibration_s
         self.controller.session.set_norm_set(settings.norm_set)
         norms = dict(self.controller.session.norm_set.values)
@@ -336,7 +316,7 @@ class MainWindow(QMainWindow):
         self._save_settings()
 
     def set_source(self, spec: workers.SourceSpec) -> None:
-        self._demo_instead_of = ""  # the user chose: no automatic fallback notice any more
+        self.demo_instead_of = ""  # the user chose: no automatic fallback notice any more
         if spec.camera is not None:
             self.settings.camera, self.settings.width, self.settings.height = spec.camera, spec.width or 1280, spec.height or 720
         self.banner.clear()
@@ -347,26 +327,7 @@ class MainWindow(QMainWindow):
         self.status.set_source(spec.describe())
 
     def _on_source_state(self, state: str, text: str) -> None:
-        self.status.set_source(text)
-        is_camera = not self.controller.source.is_file
-        if state == workers.FAILED and is_camera and not self._camera_ran and self.source_bar.demo_video is not None:
-            # No camera at start: the app still starts on something to measure, and says so.
-            self.source_bar.choose_demo()
-            self._demo_instead_of = text
-        elif state == workers.FAILED:
-            self.banner.show_no_camera(text) if is_camera else self.banner.show_ended(text)
-            self.video.view.message = text
-        elif state == workers.LOST:
-            self.banner.show_lost(text)
-            self.video.view.message = "camera lost — reconnecting…"
-        elif state == workers.ENDED:
-            self.banner.show_ended(text)
-            self.video.view.message = ""
-        elif state == workers.RUNNING:
-            self._camera_ran |= is_camera
-            self.banner.show_demo(self._demo_instead_of) if self._demo_instead_of else self.banner.clear()
-            self.video.view.message = ""
-        self.video.view.update()
+        status_actions.show_source_state(self, state, text)
 
     def _on_events(self, events: list) -> None:
         self.protocol.on_events(events)

@@ -36,3 +36,54 @@ def unlock_identities(store: Any, ask: Ask = _ask, tries: int = 3) -> bool:
             prompt = "Wrong passphrase. Try again (Cancel: pseudonyms only):"
     QMessageBox.warning(None, "cervicam", "Wrong passphrase: patient names stay hidden; measuring and saving work as usual.")
     return False
+
+
+def set_passphrase(store: Any, parent: Any = None) -> bool:
+    """Ask a new passphrase twice and encrypt the stored names with it; True once set."""
+    from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel
+
+    from app.privacy.passphrase_rule import check_new_passphrase
+
+    if store is None or store.vault.enabled:
+        QMessageBox.information(parent, "cervicam", "Patient names are already encrypted." if store else "No session store.")
+        return False
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Set passphrase")
+    first, second = QLineEdit(), QLineEdit()
+    for edit in (first, second):
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+    error = QLabel("")
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    form = QFormLayout(dialog)
+    form.addRow(QLabel("Names and birth years will be encrypted at rest. Keep the passphrase safe: it cannot be recovered."))
+    form.addRow("Passphrase", first)
+    form.addRow("Again", second)
+    form.addRow(error)
+    form.addRow(buttons)
+
+    def accept() -> None:
+        try:
+            store.vault.enable(check_new_passphrase(first.text(), second.text()))
+        except InputError as exc:
+            error.setText(str(exc))
+            return
+        dialog.accept()
+
+    buttons.accepted.connect(accept)
+    buttons.rejected.connect(dialog.reject)
+    return bool(dialog.exec())
+
+
+def first_start_word(store: Any, settings: Any, parent: Any = None) -> None:
+    """Say once, at the first start on an unencrypted database, what the passphrase is for."""
+    from app.privacy.passphrase_rule import FIRST_START_WORD, should_say_first_word
+
+    if store is None or not should_say_first_word(store.vault.enabled, settings.passphrase_word_shown):
+        return
+    settings.passphrase_word_shown = True
+    box = QMessageBox(QMessageBox.Icon.Information, "cervicam — patient names", FIRST_START_WORD, parent=parent)
+    set_now = box.addButton("Set passphrase…", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if box.clickedButton() is set_now:
+        set_passphrase(store, parent)

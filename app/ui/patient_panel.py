@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
+from app.store.patient_list import matches
 
 NO_PAIN = -1  # spin box value shown as "–": pain not asked
 
@@ -32,13 +34,19 @@ class PatientPanel(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Patient and session", parent)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("search ID or name…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
         self.patient = QComboBox()
         self.patient.setPlaceholderText("choose a patient…")
         self.patient.setMinimumContentsLength(10)
-        self.patient.textActivated.connect(self.patient_selected)
-        self.new_button = QPushButton("New patient")
-        self.new_button.setToolTip("Creates a pseudonymous ID; no name is stored")
+        self.patient.activated.connect(self._activated)
+        self.new_button = QPushButton("New patient…")
+        self.new_button.setToolTip("A form: pseudonymous ID generated, name, birth year, sex and notes optional")
         self.new_button.clicked.connect(self.new_patient_requested)
+        self._all: list[tuple[str, str]] = []
+        self._current: str | None = None
         self.session = QLabel("no session recording")
         self.session.setWordWrap(True)
         self.notes = QPlainTextEdit()
@@ -65,6 +73,7 @@ class PatientPanel(QGroupBox):
         self.history_button = QPushButton("Previous sessions…")
         self.history_button.clicked.connect(self.history_requested)
         picker = QHBoxLayout()
+        picker.addWidget(self.search)
         picker.addWidget(self.patient, 1)
         picker.addWidget(self.new_button)
         buttons = QHBoxLayout()
@@ -77,13 +86,28 @@ class PatientPanel(QGroupBox):
         layout.addLayout(pain_grid)
         layout.addLayout(buttons)
 
-    def set_patients(self, pseudonyms: Sequence[str], current: str | None) -> None:
+    def set_patients(self, patients: Sequence[tuple[str, str]], current: str | None) -> None:
+        """``patients``: (pseudonym, label) pairs (app.store.patient_list.labelled)."""
+        self._all, self._current = list(patients), current
+        self._filter(self.search.text())
+
+    def _filter(self, query: str) -> None:
+        shown = [(p, label) for p, label in self._all if matches(label, query)]
         self.patient.blockSignals(True)
         self.patient.clear()
-        self.patient.addItems(list(pseudonyms))
-        if current is not None:
-            self.patient.setCurrentText(current)
+        for pseudonym, label in shown:
+            self.patient.addItem(label, pseudonym)
+        index = self.patient.findData(self._current) if self._current is not None else -1
+        self.patient.setCurrentIndex(index)
         self.patient.blockSignals(False)
+
+    def _activated(self, index: int) -> None:
+        pseudonym = self.patient.itemData(index)
+        if pseudonym:
+            self.patient_selected.emit(str(pseudonym))
+
+    def shown_patients(self) -> list[str]:
+        return [self.patient.itemText(i) for i in range(self.patient.count())]
 
     def pain_scores(self) -> dict[str, int]:
         return {d: s.value() for d, s in self.pain.items() if s.value() != NO_PAIN}

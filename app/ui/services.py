@@ -44,7 +44,7 @@ def build_pipeline(
     engine: str = "landmarks",
     model: str | Path | None = None,
     device: str = "auto",
-    calibration_s: float = 2.0,
+    calibration_s: float = 1.5,  # app.core.neutral_hold.DEFAULT_HOLD_S
     camera_hfov_deg: float | None = None,
     calibration: Any | None = None,
 ) -> tuple[Any, EngineInfo]:

@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
+from app.core.neutral_hold import DEFAULT_HOLD_S
+
 ORGANIZATION, APPLICATION = "cervicam", "cervicam"
 
 
@@ -27,9 +29,11 @@ class AppSettings:
     norm_set: str = "ama"
     trials: int = 3
     warmups: int = 2
-    calibration_s: float = 2.0
+    calibration_s: float = DEFAULT_HOLD_S  # the neutral hold (the demo video's pauses are 2.1 s or shorter)
     camera_hfov_deg: float = 0.0  # the webcam's horizontal field of view (flexion depends on it); 0: not set
     data_dir: str = ""
+    clinician: str = ""  # on every session and report
+    passphrase_word_shown: bool = False  # the first-start word about encrypting names was said
     geometry: bytes = b""
 
     @classmethod

@@ -134,7 +134,7 @@ class CaptureWorker(QThread):
         fps = fps if 1.0 <= fps <= 240.0 else 30.0
         self.source_info.emit(int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)), fps)
         self.state_changed.emit(RUNNING, self.spec.describe())
-        index = 0
+        index, looped_at = 0, 0
         t_start = time.monotonic()
         try:
             while not self._stop:
@@ -146,9 +146,11 @@ class CaptureWorker(QThread):
                 now = time.monotonic()
                 if not ok or bgr is None or bgr.size == 0:  # an empty image is a failed read too
                     if self.spec.is_file:
-                        if self.spec.loop:
+                        if self.spec.loop and index > looped_at:
+                            # Time and frame numbers go on past the loop point: a neutral hold
+                            # (or a trial) spanning it is measured like any other.
                             cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-                            t_start, index = time.monotonic(), 0
+                            t_start, looped_at = time.monotonic() - index / fps, index
                             continue
                         self.state_changed.emit(ENDED, f"end of {self.spec.describe()}")
                         return

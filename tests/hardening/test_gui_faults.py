@@ -85,8 +85,8 @@ def test_closing_the_window_on_a_full_disk_rescues_the_samples(qtbot, tmp_path, 
     qtbot.addWidget(window)
     window.show()
     controller.new_patient()
+    controller.calibrate()  # measuring starts the recorded session (choosing the patient does not)
     sid = controller.session.recording.session_id
-    controller.calibrate()
     controller.start()
     assert wait_for(lambda: window.banner.kind == "disk", 60)
     assert controller.save_session() is None  # "Session not saved yet: ...", session kept

@@ -10,8 +10,10 @@ from typing import Any
 from PySide6.QtWidgets import QApplication
 
 from app.core.angles import DIRECTIONS
+from app.store.patient_fields import PatientFields
 from app.ui.controller import LiveController
 from app.ui.main_window import MainWindow
+from app.ui.patient_dialog import NewPatient
 from app.ui.settings import AppSettings
 from app.ui.workers import ENDED, SourceSpec
 
@@ -32,15 +34,17 @@ def offline_spec(video: Path) -> SourceSpec:
 
 def build_window(
     pipeline: Any, spec: SourceSpec, store: Any = None, settings: AppSettings | None = None, choose_resume: Any = None,
-    confirm: Any = None, **controller_kw: Any,
+    confirm: Any = None, ask_patient: Any = None, **controller_kw: Any,
 ) -> tuple[LiveController, MainWindow]:
     """``choose_resume``: the answer to the interrupted-sessions dialog (default: close them all),
-    ``confirm``: the answer to yes/no questions (default: yes); never a modal dialog in tests."""
+    ``confirm``: the answer to yes/no questions (default: yes), ``ask_patient``: the new-patient
+    form's answer (default: a patient with a generated ID only); never a modal dialog in tests."""
     controller = LiveController(pipeline, spec, store=store, **controller_kw)
     settings = settings or AppSettings(calibration_s=controller.calibration_s)
     window = MainWindow(
         controller, settings, demo_video=spec.video, choose_resume=choose_resume or (lambda offers: None),
         confirm=confirm or (lambda question: True),
+        ask_patient=ask_patient or (lambda encrypted, locked: NewPatient(PatientFields())),
     )  # fmt: skip
     return controller, window
 

@@ -71,7 +71,7 @@ def test_guided_test_to_the_end_saved_reopened_and_reported(window_factory, demo
     pipeline = TruthPipeline(demo_truth)
     settings = AppSettings(trials=1, warmups=0, calibration_s=1.5)
     controller, window = window_factory(pipeline, offline_spec(demo_video), store=store, settings=settings, calibration_s=1.5)
-    # Space = start: creates a pseudonymous patient, starts recording, asks for the neutral hold.
+    # Space = start: no patient yet, so the new-patient form (answered), recording, the neutral hold.
     window.activateWindow()
     window.protocol.start_button.setFocus()
     qtbot_key(window, Qt.Key.Key_Space)
@@ -128,7 +128,7 @@ def test_shortcuts_calibrate_and_redo(window_factory, demo_video, demo_truth):
     controller, window = window_factory(pipeline, offline_spec(demo_video))
     controller.start()
     qtbot_key(window, Qt.Key.Key_C)
-    assert wait_for(lambda: calls == [2.0], 5)
+    assert wait_for(lambda: calls == [1.5], 5)
     redo = []
     controller.protocol_action = lambda name: redo.append(name) or []  # type: ignore[method-assign]
     qtbot_key(window, Qt.Key.Key_R)  # R reaches redo, which says there is nothing to redo yet
@@ -137,7 +137,7 @@ def test_shortcuts_calibrate_and_redo(window_factory, demo_video, demo_truth):
     window.tabs.setCurrentWidget(window.patient)
     window.patient.notes.setFocus()
     qtbot_key(window.patient.notes, Qt.Key.Key_C)
-    assert window.patient.notes.toPlainText() == "c" and calls == [2.0]
+    assert window.patient.notes.toPlainText() == "c" and calls == [1.5]
 
 
 def test_camera_lost_keeps_session_and_resumes(window_factory, demo_truth, store):
@@ -246,10 +246,12 @@ def test_previous_sessions_dialog_lists_recorded_values(qtbot, store):
 def test_free_measurement_of_a_new_patient_is_recorded_and_saved(window_factory, demo_video, demo_truth, store):
     controller, window = window_factory(TruthPipeline(demo_truth), offline_spec(demo_video), store=store, calibration_s=1.5)
     window.patient.new_button.click()
-    assert controller.patient is not None and controller.session.recording is not None
+    # Choosing a patient records nothing (looking at a history opens no session) ...
+    assert controller.patient is not None and controller.session.recording is None
     assert window.patient.patient.currentText() == controller.patient.pseudonym
     assert not controller.test_running  # free mode: space would start a guided test
-    controller.calibrate()
+    controller.calibrate()  # ... measuring does
+    assert controller.session.recording is not None
     controller.start()
     run_to_end(controller)
     sid = window.save_session()

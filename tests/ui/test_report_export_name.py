@@ -24,7 +24,7 @@ def test_export_dialog_proposes_patient_and_date_in_documents(qtbot, store, demo
         proposed.append(default)
         return "", ""  # the clinician cancels
 
-    monkeypatch.setattr("app.ui.main_window.QFileDialog.getSaveFileName", dialog)
+    monkeypatch.setattr("app.ui.report_actions.QFileDialog.getSaveFileName", dialog)
     assert window.export_report() == []
     assert len(proposed) == 1 and proposed[0].startswith(str(docs))
     name = proposed[0][len(str(docs)) + 1 :]
