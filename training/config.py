@@ -1,4 +1,8 @@
-"""Run configuration: YAML sections ``model``, ``data``, ``train`` as dataclasses, strictly checked.
+"""Run configuration: YAML sections ``model``, ``data``, ``train`` as frozen dataclasses, strictly checked.
+
+The dataclasses hold the one set of defaults (the model's layers: :class:`training.models.ModelSpec`);
+a YAML file writes only what it changes, and ``base: other.yaml`` starts from another file's values
+(each ablation is ``base: dual_branch.yaml`` plus its one change).
 
 An unknown key or a value of the wrong type is an :class:`InputError` naming the key, so a typo
 never silently falls back to a default. ``--set train.lr=0.0003`` overrides one key (the value is
@@ -16,38 +20,27 @@ from pathlib import Path
 import yaml
 
 from app.errors import InputError
-from training.models import ACTIVATIONS, ARCHITECTURES, BACKBONES, NORMS
+from training.models import ACTIVATIONS, ARCHITECTURES, BACKBONES, NORMS, ModelSpec
 
 
-@dataclass
-class ModelConfig:
-    architecture: str = "dual_branch"
-    backbone: str = "resnet18"
+@dataclass(frozen=True)
+class ModelConfig(ModelSpec):
+    """The YAML ``model:`` section: the layers (:class:`training.models.ModelSpec`, the one
+    definition of their defaults) plus how the backbone starts and what size it sees."""
+
     pretrained_cnn: bool = True
     freeze_cnn_backbone: bool = False
     input_size: int = 224
-    shared_dim: int = 1024
-    face_head_hidden: int = 768
-    pose_head_hidden: int = 256
-    face_input_dim: int = 1404
-    pose_input_dim: int = 99
-    face_hidden: list[int] = field(default_factory=lambda: [512, 256])
-    pose_hidden: list[int] = field(default_factory=lambda: [128, 64])
-    fusion_dim: int = 256
-    regression_hidden: int = 128
-    dropout: float = 0.1
-    activation: str = "gelu"  # gelu | relu | leaky_relu (between the linear layers of the heads)
-    norm: str = "none"  # none | layer (LayerNorm before each activation)
 
 
-@dataclass
+@dataclass(frozen=True)
 class DataConfig:
     dir: str = "data/splits"
     augment: bool = True  # colour jitter and small shifts; never flips (a flip swaps left/right)
     num_workers: int = 2
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
     epochs: int = 30
     batch_size: int = 32
@@ -61,10 +54,10 @@ class TrainConfig:
     amp: bool = True  # mixed precision, CUDA only
     max_steps_per_epoch: int = 0  # 0 = whole epoch; > 0 for smoke runs and tests
     checkpoint_every: int = 1  # epochs between 'last' checkpoints (the final epoch is always saved)
-    log_every: int = 50
+    log_every: int = 50  # training steps between 'step N: loss' log lines (logging.INFO, -v)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -86,10 +79,10 @@ def _check_type(value, annotation, key: str):
     elif annotation is str:
         if isinstance(value, str):
             return value
-    elif origin is list:
-        (item,) = typing.get_args(annotation)
+    elif origin is tuple:  # tuple[int, ...]: YAML lists (and older checkpoints' lists) become tuples
+        item = typing.get_args(annotation)[0]
         if isinstance(value, (list, tuple)):
-            return [_check_type(v, item, f"{key}[{i}]") for i, v in enumerate(value)]
+            return tuple(_check_type(v, item, f"{key}[{i}]") for i, v in enumerate(value))
     elif origin in (typing.Union, types.UnionType):
         for option in typing.get_args(annotation):
             if option is type(None) and value is None:
@@ -138,7 +131,7 @@ def validate(cfg: RunConfig) -> RunConfig:
         raise InputError(f"train.device must be auto, cpu or cuda, not {t.device!r}")
     if t.loss not in ("smooth_l1", "l1", "mse"):
         raise InputError(f"train.loss must be smooth_l1, l1 or mse, not {t.loss!r}")
-    for key, value in (("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.checkpoint_every", t.checkpoint_every)):
+    for key, value in (("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.checkpoint_every", t.checkpoint_every), ("train.log_every", t.log_every)):
         if value < 1:
             raise InputError(f"{key} must be at least 1, not {value}")
     if t.lr <= 0:
@@ -174,20 +167,46 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
     return data
 
 
+BASE_KEY = "base"  # a YAML's other YAML (path relative to it) whose values this one overrides
+MAX_BASE_DEPTH = 8  # a chain of bases longer than this is a loop
+
+
 def load_config(path: Path | None, overrides: list[str] | None = None) -> RunConfig:
-    data: dict = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"config file not found: {path}")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            # One line: where (file:line:column) and what, not PyYAML's multi-line excerpt.
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise InputError(f"{where}: not valid YAML ({problem})") from None
-        if not isinstance(data, dict):
-            raise InputError(f"{path}: the top level must be a mapping with model/data/train sections")
+    """The defaults, overridden by the YAML at ``path`` (and its ``base:`` chain), then ``overrides``."""
+    data = read_config_file(Path(path)) if path is not None else {}
     return config_from_dict(apply_overrides(data, overrides or []))
+
+
+def read_config_file(path: Path, depth: int = 0) -> dict:
+    """A YAML config as a dict, its ``base:`` (if any) merged underneath section by section."""
+    data = _read_yaml_mapping(path)
+    base = data.pop(BASE_KEY, None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise InputError(f"{path}: {BASE_KEY} must be a file name, not {base!r}")
+    if depth >= MAX_BASE_DEPTH:
+        raise InputError(f"{path}: more than {MAX_BASE_DEPTH} nested {BASE_KEY} files (a loop?)")
+    merged = read_config_file(path.parent / base, depth + 1)
+    for section, values in data.items():
+        if isinstance(values, dict) and isinstance(merged.get(section), dict):
+            merged[section] = {**merged[section], **values}
+        else:
+            merged[section] = values  # _fill names a section that is not a mapping
+    return merged
+
+
+def _read_yaml_mapping(path: Path) -> dict:
+    if not path.is_file():
+        raise InputError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        # One line: where (file:line:column) and what, not PyYAML's multi-line excerpt.
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{where}: not valid YAML ({problem})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: the top level must be a mapping with model/data/train sections")
+    return data

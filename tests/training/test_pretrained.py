@@ -10,7 +10,7 @@ import torchvision
 
 from app.errors import InputError
 from training import pretrained
-from training.models import DualBranchNet
+from training.models import DualBranchNet, ModelSpec
 
 
 def test_offline_message_names_the_file_and_where_to_put_it(tmp_path, monkeypatch):
@@ -20,7 +20,7 @@ def test_offline_message_names_the_file_and_where_to_put_it(tmp_path, monkeypatc
         raise urllib.error.URLError("no network")
 
     monkeypatch.setattr(torchvision.models.WeightsEnum, "get_state_dict", offline)
-    model = DualBranchNet("resnet18")
+    model = DualBranchNet(ModelSpec(backbone="resnet18"))
     with pytest.raises(InputError) as err:
         pretrained.load_pretrained_backbone(model.backbone, "resnet18")
     message = str(err.value)
@@ -33,7 +33,7 @@ def test_weights_file_fills_the_backbone(tmp_path):
     source = torchvision.models.resnet18(weights=None)
     path = tmp_path / "r18.pth"
     torch.save(source.state_dict(), path)
-    model = DualBranchNet("resnet18")
+    model = DualBranchNet(ModelSpec(backbone="resnet18"))
     assert pretrained.load_pretrained_backbone(model.backbone, "resnet18", path) == str(path)
     assert torch.equal(model.backbone.conv1.weight, source.conv1.weight)
     assert torch.equal(model.backbone.layer4[1].bn2.running_var, source.layer4[1].bn2.running_var)
@@ -43,4 +43,4 @@ def test_weights_of_another_backbone_are_refused(tmp_path):
     path = tmp_path / "mb.pth"
     torch.save(torchvision.models.mobilenet_v2(weights=None).state_dict(), path)
     with pytest.raises(InputError, match="does not fit this backbone"):
-        pretrained.load_pretrained_backbone(DualBranchNet("resnet18").backbone, "resnet18", path)
+        pretrained.load_pretrained_backbone(DualBranchNet(ModelSpec(backbone="resnet18")).backbone, "resnet18", path)
