@@ -6,13 +6,14 @@
     torchrun --nproc_per_node=4 -m training.train --config ...      # multi-GPU (DDP)
 
 Writes ``OUT/cervical_headpose_cnn_best.pth`` (best validation MAE), ``..._last.pth`` (for
---resume), ``OUT/train_log.csv`` and, when the tensorboard package is installed, ``OUT/tb/``.
+--resume), ``OUT/train_log.csv`` and, when the tensorboard package is installed, ``OUT/tb/``
+(training.train_log). Shaped like torchvision's classification references: ``train_one_epoch``,
+``evaluate``, and ``train`` (their ``main``: set-up and the epoch loop) behind the CLI's ``main``.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 import math
 import os
@@ -25,21 +26,22 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, DistributedSampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm import tqdm
 
 from app.errors import InputError
 from training.checkpoint import BEST_NAME, LAST_NAME, load_checkpoint, save_checkpoint
 from training.config import RunConfig, config_to_dict, load_config
 from training.dataset import CropDataset, LandmarkDataset, normalize_images
+from training.distributed import Distributed, resolve_device, setup_distributed, shutdown_distributed
 from training.metrics import mae_per_axis
 from training.models import DualBranchNet, build_model
 from training.pretrained import load_pretrained_backbone
+from training.train_log import TrainLog, epoch_row
 
 log = logging.getLogger(__name__)
 
 DEFAULT_OUT = Path("models/saved")
-CSV_FIELDS = ("epoch", "train_loss", "val_mae_yaw", "val_mae_pitch", "val_mae_roll", "val_mae_mean", "lr", "seconds")
 
 
 @dataclass
@@ -50,39 +52,32 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Optimisation:
+    """What changes the weights: the optimiser, its lr schedule and the mixed-precision scaler."""
+
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    scaler: torch.amp.GradScaler
+    use_amp: bool
+
+    def resume_state(self) -> dict:
+        """What ``--resume`` needs besides the weights (about 3x their size, so only in 'last')."""
+        return {
+            "optimizer_state": self.optimizer.state_dict(),
+            "scheduler_state": self.scheduler.state_dict(),
+            "scaler_state": self.scaler.state_dict(),
+        }
+
+
 @dataclass
-class Distributed:
-    rank: int = 0
-    world_size: int = 1
-    local_rank: int = 0
+class Progress:
+    """Where a run stands (it changes every epoch): the next epoch, the best validation MAE, the history."""
 
-    @property
-    def enabled(self) -> bool:
-        return self.world_size > 1
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-
-def setup_distributed(device_kind: str) -> Distributed:
-    """Join the torchrun process group when WORLD_SIZE > 1 (NCCL on CUDA, gloo on CPU)."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return Distributed()
-    import torch.distributed as dist
-
-    if not dist.is_initialized():  # ablate trains several models in one torchrun process group
-        dist.init_process_group(backend="nccl" if device_kind == "cuda" else "gloo")
-    return Distributed(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
-
-
-def resolve_device(name: str, local_rank: int = 0) -> torch.device:
-    if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
-        if not torch.cuda.is_available():
-            raise InputError("--device cuda asked but no CUDA device is available; use --device cpu")
-        return torch.device("cuda", local_rank)
-    return torch.device("cpu")
+    start_epoch: int = 0
+    best: float = math.inf
+    history: list[dict] = field(default_factory=list)
+    weights_source: str = "random init"
 
 
 def seed_everything(seed: int) -> None:
@@ -142,6 +137,22 @@ def make_datasets(cfg: RunConfig, data_dir: Path):
     return train, val
 
 
+def make_loaders(
+    cfg: RunConfig, train_set: Dataset, val_set: Dataset, device: torch.device, dist_info: Distributed
+) -> tuple[DataLoader, DataLoader, DistributedSampler | None]:
+    """Shuffled train batches (seeded; this rank's share under DDP) and the validation batches in order."""
+    t, workers = cfg.train, cfg.data.num_workers
+    sampler = DistributedSampler(train_set, shuffle=True, seed=t.seed) if dist_info.enabled else None
+    generator = torch.Generator().manual_seed(t.seed)
+    train_loader = DataLoader(
+        train_set, batch_size=t.batch_size, shuffle=sampler is None, sampler=sampler,
+        num_workers=workers, pin_memory=device.type == "cuda", drop_last=len(train_set) > t.batch_size,
+        generator=generator, persistent_workers=workers > 0,
+    )  # fmt: skip
+    val_loader = DataLoader(val_set, batch_size=t.batch_size * 2, shuffle=False, num_workers=0)
+    return train_loader, val_loader, sampler
+
+
 def build_optimizer(model: nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
     t = cfg.train
     backbone_params, other = [], []
@@ -155,6 +166,102 @@ def build_optimizer(model: nn.Module, cfg: RunConfig) -> torch.optim.Optimizer:
     return torch.optim.AdamW(groups, lr=t.lr, weight_decay=t.weight_decay)
 
 
+def build_optimisation(model: nn.Module, cfg: RunConfig, device: torch.device) -> Optimisation:
+    optimizer = build_optimizer(model, cfg)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, cfg.train.epochs))
+    use_amp = cfg.train.amp and device.type == "cuda"
+    return Optimisation(optimizer, scheduler, torch.amp.GradScaler("cuda", enabled=use_amp), use_amp)
+
+
+def prepare_model(cfg: RunConfig, resume: Path | None, weights_file: Path | None) -> tuple[nn.Module, str]:
+    """The model with its starting backbone weights (ImageNet unless resuming) and where they came from."""
+    model = build_model(cfg.model)
+    weights_source = "random init"
+    if isinstance(model, DualBranchNet):
+        if cfg.model.pretrained_cnn and resume is None:
+            weights_source = load_pretrained_backbone(model.backbone, cfg.model.backbone, weights_file)
+        model.set_backbone_frozen(cfg.model.freeze_cnn_backbone)
+    return model, weights_source
+
+
+def resume_run(path: Path, model: nn.Module, opt: Optimisation) -> Progress:
+    """Load a 'last' checkpoint's weights and optimiser state; the run goes on from its next epoch."""
+    ckpt = load_checkpoint(path)
+    if "optimizer_state" not in ckpt:
+        raise InputError(f"{path} holds no optimiser state; resume from {LAST_NAME}, not {BEST_NAME}")
+    model.load_state_dict(ckpt["model_state"])
+    opt.optimizer.load_state_dict(ckpt["optimizer_state"])
+    opt.scheduler.load_state_dict(ckpt["scheduler_state"])
+    opt.scaler.load_state_dict(ckpt["scaler_state"])
+    start_epoch = int(ckpt["epoch"]) + 1
+    log.info("resumed from %s at epoch %d", path, start_epoch)
+    history, source = list(ckpt.get("history", [])), str(ckpt.get("weights_source", "resumed"))
+    return Progress(start_epoch, float(ckpt["best_val_mae"]), history, source)
+
+
+def train_one_epoch(
+    net: nn.Module, criterion: nn.Module, opt: Optimisation, loader: DataLoader, device: torch.device,
+    epoch: int, cfg: RunConfig, show_progress: bool = True,
+) -> float:  # fmt: skip
+    """One pass over ``loader`` (at most ``max_steps_per_epoch`` batches); returns the mean loss."""
+    t = cfg.train
+    net.train()
+    total, count = 0.0, 0
+    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{t.epochs}", disable=not show_progress, leave=False)
+    for step, batch in enumerate(bar):
+        if t.max_steps_per_epoch and step >= t.max_steps_per_epoch:
+            break
+        with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=opt.use_amp):
+            out = forward_batch(net, batch, device)
+            loss = compute_loss(out, batch, criterion, t.aux_landmark_weight, device)
+        opt.optimizer.zero_grad(set_to_none=True)
+        opt.scaler.scale(loss).backward()
+        opt.scaler.step(opt.optimizer)
+        opt.scaler.update()
+        n = len(batch["angles"])
+        total += float(loss.detach()) * n
+        count += n
+        bar.set_postfix(loss=f"{total / count:.3f}")
+        if (step + 1) % t.log_every == 0:
+            log.info("epoch %d step %d: loss %.4f", epoch + 1, step + 1, total / count)
+    return total / max(count, 1)
+
+
+def evaluate(model: nn.Module, loader: DataLoader, device: torch.device) -> dict[str, float]:
+    """Validation MAE per axis and their mean, in degrees."""
+    return mae_per_axis(*predict(model, loader, device))
+
+
+def checkpoint_payload(
+    model: nn.Module, cfg: RunConfig, data_dir: Path, train_set: Dataset, progress: Progress, epoch: int, val: dict
+) -> dict:
+    """What the best and last checkpoints share: weights, config, metrics and the data's provenance."""
+    arrays = getattr(train_set, "arrays", {})
+    return {
+        "model_state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "epoch": epoch,
+        "best_val_mae": progress.best,
+        "val_mae": val,
+        "history": progress.history,
+        "config": config_to_dict(cfg),
+        "data_dir": str(data_dir),
+        "split_protocol": str(arrays.get("split_protocol", "unknown")),
+        "crop_margin": float(arrays.get("crop_margin", 0.25)),
+        "dataset": str(arrays.get("dataset", "")),
+        "weights_source": progress.weights_source,
+        "train_frames": len(train_set),
+    }
+
+
+def save_checkpoints(out_dir: Path, payload: dict, opt: Optimisation, epoch: int, improved: bool, cfg: RunConfig) -> None:
+    """'best' when the validation MAE improved (for evaluation and export); 'last', with the
+    optimiser state for --resume, every ``checkpoint_every`` epochs and after the final one."""
+    if improved:
+        save_checkpoint(out_dir / BEST_NAME, payload)
+    if (epoch + 1) % cfg.train.checkpoint_every == 0 or epoch + 1 == cfg.train.epochs:
+        save_checkpoint(out_dir / LAST_NAME, {**payload, **opt.resume_state()})
+
+
 def train(
     cfg: RunConfig,
     data_dir: Path,
@@ -163,7 +270,7 @@ def train(
     weights_file: Path | None = None,
     show_progress: bool = True,
 ) -> TrainResult:
-    """The whole run; returns the best validation MAE and the per-epoch history."""
+    """The whole run (the references' ``main``): set up, then each epoch train, evaluate, save, log."""
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     dist_info = setup_distributed("cuda" if cfg.train.device != "cpu" and torch.cuda.is_available() else "cpu")
     device = resolve_device(cfg.train.device, dist_info.local_rank)
@@ -173,141 +280,38 @@ def train(
     train_set, val_set = make_datasets(cfg, data_dir)
     if len(train_set) == 0 or len(val_set) == 0:
         raise InputError(f"empty split in {data_dir}: train {len(train_set)}, val {len(val_set)} frames")
-
-    model = build_model(cfg.model)
-    weights_source = "random init"
-    if isinstance(model, DualBranchNet):
-        if cfg.model.pretrained_cnn and resume is None:
-            weights_source = load_pretrained_backbone(model.backbone, cfg.model.backbone, weights_file)
-        model.set_backbone_frozen(cfg.model.freeze_cnn_backbone)
+    model, weights_source = prepare_model(cfg, resume, weights_file)
     model.to(device)
-    optimizer = build_optimizer(model, cfg)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, cfg.train.epochs))
-    use_amp = cfg.train.amp and device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-
-    start_epoch, best, history = 0, math.inf, []
-    if resume is not None:
-        ckpt = load_checkpoint(resume)
-        if "optimizer_state" not in ckpt:
-            raise InputError(f"{resume} holds no optimiser state; resume from {LAST_NAME}, not {BEST_NAME}")
-        model.load_state_dict(ckpt["model_state"])
-        optimizer.load_state_dict(ckpt["optimizer_state"])
-        scheduler.load_state_dict(ckpt["scheduler_state"])
-        scaler.load_state_dict(ckpt["scaler_state"])
-        start_epoch = int(ckpt["epoch"]) + 1
-        best = float(ckpt["best_val_mae"])
-        history = list(ckpt.get("history", []))
-        weights_source = str(ckpt.get("weights_source", "resumed"))
-        log.info("resumed from %s at epoch %d", resume, start_epoch)
-
+    opt = build_optimisation(model, cfg, device)
+    progress = resume_run(resume, model, opt) if resume is not None else Progress(weights_source=weights_source)
     net = model
     if dist_info.enabled:
         net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    sampler = DistributedSampler(train_set, shuffle=True, seed=cfg.train.seed) if dist_info.enabled else None
-    generator = torch.Generator().manual_seed(cfg.train.seed)
-    workers = cfg.data.num_workers
-    train_loader = DataLoader(
-        train_set, batch_size=cfg.train.batch_size, shuffle=sampler is None, sampler=sampler,
-        num_workers=workers, pin_memory=device.type == "cuda", drop_last=len(train_set) > cfg.train.batch_size,
-        generator=generator, persistent_workers=workers > 0,
-    )
-    val_loader = DataLoader(val_set, batch_size=cfg.train.batch_size * 2, shuffle=False, num_workers=0)
+    train_loader, val_loader, sampler = make_loaders(cfg, train_set, val_set, device, dist_info)
     criterion = loss_function(cfg.train.loss)
-
     out_dir.mkdir(parents=True, exist_ok=True)
-    csv_path = out_dir / "train_log.csv"
-    writer = _tensorboard_writer(out_dir) if dist_info.is_main else None
-    if dist_info.is_main and (resume is None or not csv_path.exists()):
-        with csv_path.open("w", newline="") as fh:
-            csv.DictWriter(fh, CSV_FIELDS).writeheader()
-
-    best_path, last_path = out_dir / BEST_NAME, out_dir / LAST_NAME
-    for epoch in range(start_epoch, cfg.train.epochs):
+    # Only rank 0 keeps the best model, the log and the checkpoints.
+    train_log = TrainLog(out_dir, resumed=resume is not None, console=show_progress) if dist_info.is_main else None
+    for epoch in range(progress.start_epoch, cfg.train.epochs):
         t0 = time.perf_counter()
         if sampler is not None:
             sampler.set_epoch(epoch)
-        net.train()
-        total, count = 0.0, 0
-        bar = tqdm(train_loader, desc=f"epoch {epoch + 1}/{cfg.train.epochs}", disable=not (show_progress and dist_info.is_main), leave=False)
-        for step, batch in enumerate(bar):
-            if cfg.train.max_steps_per_epoch and step >= cfg.train.max_steps_per_epoch:
-                break
-            with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=use_amp):
-                out = forward_batch(net, batch, device)
-                loss = compute_loss(out, batch, criterion, cfg.train.aux_landmark_weight, device)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            n = len(batch["angles"])
-            total += float(loss.detach()) * n
-            count += n
-            bar.set_postfix(loss=f"{total / count:.3f}")
-        scheduler.step()
-        pred, true = predict(model, val_loader, device)
-        val = mae_per_axis(pred, true)
-        row = {
-            "epoch": epoch + 1,
-            "train_loss": total / max(count, 1),
-            **{f"val_mae_{k}": v for k, v in val.items()},
-            "lr": optimizer.param_groups[0]["lr"],
-            "seconds": time.perf_counter() - t0,
-        }
-        history.append(row)
-        if not dist_info.is_main:
+        loss = train_one_epoch(net, criterion, opt, train_loader, device, epoch, cfg, show_progress and dist_info.is_main)
+        opt.scheduler.step()
+        val = evaluate(model, val_loader, device)
+        row = epoch_row(epoch, loss, val, opt.optimizer.param_groups[0]["lr"], time.perf_counter() - t0)
+        progress.history.append(row)
+        if train_log is None:
             continue
-        with csv_path.open("a", newline="") as fh:
-            csv.DictWriter(fh, CSV_FIELDS).writerow({k: row[k] for k in CSV_FIELDS})
-        if writer is not None:
-            for key in ("train_loss", "val_mae_mean", "val_mae_yaw", "val_mae_pitch", "val_mae_roll"):
-                writer.add_scalar(key, row[key], epoch + 1)
-        improved = val["mean"] < best
-        best = min(best, val["mean"])
-        payload = {
-            "model_state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            "epoch": epoch,
-            "best_val_mae": best,
-            "val_mae": val,
-            "history": history,
-            "config": config_to_dict(cfg),
-            "data_dir": str(data_dir),
-            "split_protocol": str(getattr(train_set, "arrays", {}).get("split_protocol", "unknown")),
-            "crop_margin": float(getattr(train_set, "arrays", {}).get("crop_margin", 0.25)),
-            "dataset": str(getattr(train_set, "arrays", {}).get("dataset", "")),
-            "weights_source": weights_source,
-            "train_frames": len(train_set),
-        }
-        if improved:  # the best checkpoint is for evaluation and export: weights, config, metrics
-            save_checkpoint(best_path, payload)
-        if (epoch + 1) % cfg.train.checkpoint_every == 0 or epoch + 1 == cfg.train.epochs:
-            # The last checkpoint also carries the optimiser state (3x the weights) for --resume.
-            resume_state = {
-                "optimizer_state": optimizer.state_dict(),
-                "scheduler_state": scheduler.state_dict(),
-                "scaler_state": scaler.state_dict(),
-            }
-            save_checkpoint(last_path, {**payload, **resume_state})
-        log.info("epoch %d: loss %.4f, val MAE %.3f (best %.3f)", epoch + 1, row["train_loss"], val["mean"], best)
-        if show_progress:
-            print(f"epoch {epoch + 1}: train loss {row['train_loss']:.4f} | val MAE yaw {val['yaw']:.2f} "
-                  f"pitch {val['pitch']:.2f} roll {val['roll']:.2f} mean {val['mean']:.2f} | {row['seconds']:.1f}s")
-    if writer is not None:
-        writer.close()
-    if dist_info.enabled:
-        import torch.distributed as dist
-
-        dist.barrier()  # rank 0 has written the checkpoints before anyone reads them
-    return TrainResult(best, best_path, last_path, history)
-
-
-def _tensorboard_writer(out_dir: Path):
-    """A SummaryWriter if the tensorboard package is installed, else None (it is optional)."""
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except Exception:
-        return None
-    return SummaryWriter(log_dir=str(out_dir / "tb"))
+        improved = val["mean"] < progress.best
+        progress.best = min(progress.best, val["mean"])
+        payload = checkpoint_payload(model, cfg, data_dir, train_set, progress, epoch, val)
+        save_checkpoints(out_dir, payload, opt, epoch, improved, cfg)
+        train_log.write(row, progress.best)
+    if train_log is not None:
+        train_log.close()
+    dist_info.barrier()  # rank 0 has written the checkpoints before anyone reads them
+    return TrainResult(progress.best, out_dir / BEST_NAME, out_dir / LAST_NAME, progress.history)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -352,8 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"train: {exc}", file=sys.stderr)
         return 2
     finally:
-        if torch.distributed.is_available() and torch.distributed.is_initialized():
-            torch.distributed.destroy_process_group()
+        shutdown_distributed()
     if int(os.environ.get("RANK", "0")) == 0:  # under torchrun only rank 0 tracks the best model
         print(f"Best validation MAE: {result.best_val_mae:.3f} deg -> {result.best_path}")
     return 0
