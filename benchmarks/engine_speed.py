@@ -6,7 +6,7 @@
 Prints, in one run:
 
 1. per face (crop given, batch 1): ms and faces/s for the onnx engine in fp32, int8 static (QDQ,
-   calibrated: ``training.export_onnx.quantize_static_int8``, what ``export_onnx --int8`` writes),
+   calibrated: ``training.onnx_quantize.quantize_static_int8``, what ``export_onnx --int8`` writes),
    fp16 on CUDA when there is one, and torch eager as the reference, at each CPU thread count;
 2. the whole app pipeline per frame (head tracker + engine) on the dev video: the landmarks
    engine and the onnx engine (fp32, int8 static), frames/s;
@@ -207,7 +207,8 @@ def generated_int8_cost(
     from training.config import load_config
     from training.crop_cache import load_crops
     from training.dataset import load_split
-    from training.export_onnx import calibration_crops, run_onnx
+    from training.export_onnx import run_onnx
+    from training.onnx_quantize import calibration_crops
     from training.metrics import mae_per_axis
     from training.preprocess import preprocess
     from training.synthetic_biwi import write_synthetic_biwi
@@ -303,11 +304,11 @@ def main(argv: list[str] | None = None) -> int:
         models["int8 static"] = exporter_int8
         print(f"int8: {exporter_int8.name} ({read_model_info(exporter_int8).describe('quantization')})")
     else:
-        from training.export_onnx import CALIBRATION_FRAMES, quantize_static_int8
+        from training.onnx_quantize import CALIBRATION_FRAMES, quantize_static_int8
 
         calibration = crops[np.unique(np.linspace(0, len(crops) - 1, min(len(crops), CALIBRATION_FRAMES // 2)).round().astype(int))]
         models["int8 static"] = quantize_static_int8(fp32, work / "model.int8.onnx", calibration)
-        print(f"int8: {fp32.name} quantised by training.export_onnx.quantize_static_int8, calibrated on "
+        print(f"int8: {fp32.name} quantised by training.onnx_quantize.quantize_static_int8, calibrated on "
               f"{len(calibration)} dev-video crops")
     fp16 = fp32.with_name(fp32.stem + ".fp16.onnx")
     if cuda_available() and fp16.is_file():

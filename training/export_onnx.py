@@ -51,36 +51,31 @@ are written beside each ONNX file.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import logging
-import subprocess
 import sys
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from app.core.angles import CONVENTION_TEXT
 from app.core.crop import CropRule
 from app.errors import InputError
 from training.checkpoint import model_from_checkpoint
+from training.config import RunConfig
 from training.dataset import load_split, normalize_images
-from training.metrics import AXES, fsanet_mae, mae_per_axis
+from training.metrics import fsanet_mae, mae_per_axis
 from training.models import DualBranchNet
+from training.onnx_card import OUTPUT_NAMES, mae_entries, model_metadata, set_metadata, write_cards
+from training.onnx_quantize import STATIC_INT8, calibration_crops, convert_fp16, quantize_static_int8
 
 log = logging.getLogger(__name__)
 
-OUTPUT_NAMES = ("angles", "face_landmarks", "pose_landmarks")
 OPSET = 17
 PARITY_TOLERANCE_DEG = 1e-3
-CONVENTION = CONVENTION_TEXT  # app.core.angles: the one definition, shared with the app's check
-CALIBRATION_FRAMES = 200  # train crops the static int8 quantisation is calibrated on (at most)
-CALIBRATION_BATCH = 8
-# Checkpoints of preprocess runs that did not record their dataset (before the ``dataset`` field).
-UNRECORDED_DATASET = "BIWI-format data (source not recorded by preprocess)"
 
 
 class ExportWrapper(nn.Module):
@@ -95,28 +90,17 @@ class ExportWrapper(nn.Module):
         return out["angles"], out["face_landmarks"], out["pose_landmarks"]
 
 
-def git_commit() -> str:
-    repo = Path(__file__).resolve().parents[1]
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=10).stdout.strip()
-        # "-dirty" when the training code differs from the commit: the model is not reproducible from it.
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "training"], cwd=repo, capture_output=True, text=True, timeout=10
-        ).stdout.strip()
-        return (sha + ("-dirty" if dirty else "")) if sha else "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+@dataclass(frozen=True)
+class EvalCrops:
+    """The ``--split`` crops of ``--data`` (absent without it) the exported models are measured on."""
 
+    split: str
+    images: np.ndarray | None = None
+    arrays: dict | None = None
 
-def _set_metadata(onnx_path: Path, metadata: dict[str, str]) -> None:
-    import onnx
-
-    proto = onnx.load(str(onnx_path))
-    del proto.metadata_props[:]
-    for key, value in metadata.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, str(value)
-    onnx.save(proto, str(onnx_path))
+    @property
+    def present(self) -> bool:
+        return self.images is not None and len(self.images) > 0
 
 
 def _session(path: Path):
@@ -141,19 +125,93 @@ def run_torch(model: nn.Module, images: np.ndarray, batch: int = 32) -> np.ndarr
     return np.concatenate(outs) if outs else np.zeros((0, 3), np.float32)
 
 
-def _eval_images(data_dir: Path | None, split: str, size: int, limit: int) -> tuple[np.ndarray | None, dict | None]:
+def eval_crops(data_dir: Path | None, split: str, size: int, limit: int) -> EvalCrops:
     if data_dir is None:
-        return None, None
+        return EvalCrops(split)
     from training.crop_cache import load_crops
 
     arrays = load_split(data_dir, split)
     crops = load_crops(data_dir, split, size, arrays["image_paths"], arrays["bbox"])
     n = min(len(crops), limit) if limit else len(crops)
-    return np.asarray(crops[:n]), {k: (v[:n] if getattr(v, "ndim", 0) and len(v) == len(crops) else v) for k, v in arrays.items()}
+    kept = {k: (v[:n] if getattr(v, "ndim", 0) and len(v) == len(crops) else v) for k, v in arrays.items()}
+    return EvalCrops(split, np.asarray(crops[:n]), kept)
 
 
-def _mae_entries(prefix: str, mae: dict[str, float]) -> dict[str, str]:
-    return {f"{prefix}_{k}": f"{v:.4f}" for k, v in mae.items()}
+def load_image_model(checkpoint_path: Path) -> tuple[DualBranchNet, RunConfig, dict]:
+    """The checkpoint's model (fp32, eval mode), refused unless it is an image model."""
+    model, cfg, ckpt = model_from_checkpoint(checkpoint_path)
+    if not isinstance(model, DualBranchNet):
+        raise InputError(f"{checkpoint_path} is a {cfg.model.architecture} model; only image models export to the ONNX contract")
+    model.float().eval()
+    return model, cfg, ckpt
+
+
+def write_graph(model: nn.Module, out_path: Path, size: int) -> None:
+    """The ONNX graph of ``model`` behind :class:`ExportWrapper` (uint8 NHWC in, N dynamic)."""
+    wrapper = ExportWrapper(model).eval()
+    example = torch.zeros((2, size, size, 3), dtype=torch.uint8)
+    with warnings.catch_warnings():
+        # The TorchScript exporter is deprecated in favour of dynamo (needs onnxscript, not a
+        # dependency); it traces this static graph exactly, which the parity check proves.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            wrapper, (example,), str(out_path), dynamo=False, opset_version=OPSET,
+            input_names=["image"], output_names=list(OUTPUT_NAMES),
+            dynamic_axes={"image": {0: "N"}, **{name: {0: "N"} for name in OUTPUT_NAMES}},
+            do_constant_folding=True,
+        )  # fmt: skip
+
+
+def check_parity(model: nn.Module, out_path: Path, size: int, frames: int, crops: EvalCrops) -> tuple[np.ndarray, float]:
+    """Random images (and real crops when given) through torch and onnxruntime: the images and the
+    largest difference; InputError above PARITY_TOLERANCE_DEG (the export is not trusted)."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(frames, size, size, 3), dtype=np.uint8)
+    if crops.present:
+        images = np.concatenate([images, crops.images[:frames]])
+    parity = float(np.abs(run_torch(model, images) - run_onnx(out_path, images)).max())
+    print(f"Parity onnxruntime vs torch on {len(images)} crops: max abs diff {parity:.2e} deg")
+    if not parity <= PARITY_TOLERANCE_DEG:
+        raise InputError(f"ONNX export differs from torch by {parity:.3g} deg (> {PARITY_TOLERANCE_DEG}); not trusted")
+    return images, parity
+
+
+def accuracy_entries(pred: np.ndarray, crops: EvalCrops) -> dict[str, str]:
+    """``{split}_mae_*`` (and the FSA-Net reading's mean, and the frame count) of ``pred``."""
+    split, arrays = crops.split, crops.arrays
+    entries = mae_entries(f"{split}_mae", mae_per_axis(pred, arrays["angles"]))
+    if "rotation" in arrays:
+        entries[f"{split}_mae_fsanet_mean"] = f"{fsanet_mae(pred, arrays['rotation'])['mean']:.4f}"
+    entries[f"{split}_frames"] = str(len(crops.images))
+    return entries
+
+
+def write_variant(
+    precision: str, make: Callable[[Path, Path], object], fp32_path: Path, metadata: dict[str, str],
+    details: dict, parity_images: np.ndarray, crops: EvalCrops,
+) -> Path:  # fmt: skip
+    """``FILE.<precision>.onnx`` made from the fp32 file, compared with it, with its own cards."""
+    path = fp32_path.with_name(f"{fp32_path.stem}.{precision}.onnx")
+    make(fp32_path, path)
+    meta = dict(metadata, precision=precision)
+    images = crops.images if crops.present else parity_images
+    variant_pred, reference = run_onnx(path, images), run_onnx(fp32_path, images)
+    meta["parity_max_abs_diff_deg"] = f"{float(np.abs(variant_pred - reference).max()):.3e}"
+    meta["parity_reference"] = "fp32 ONNX"
+    change = ""
+    if crops.present:
+        split, truth = crops.split, crops.arrays["angles"]
+        mae_v, mae_f = mae_per_axis(variant_pred, truth), mae_per_axis(reference, truth)
+        meta.update(mae_entries(f"{split}_mae", mae_v))
+        meta[f"{split}_mae_change_vs_fp32"] = f"{mae_v['mean'] - mae_f['mean']:+.4f}"
+        details["accuracy_vs_fp32"] = {"fp32": mae_f, precision: mae_v, "frames": int(len(crops.images)), "split": split}
+        change = f" | {split} MAE change {meta[f'{split}_mae_change_vs_fp32']} deg"
+    else:
+        details["accuracy_vs_fp32"] = "not measured (pass --data to measure on real crops)"
+    print(f"{precision}: {path} | max abs diff vs fp32 {meta['parity_max_abs_diff_deg']} deg{change}")
+    set_metadata(path, meta)
+    write_cards(path, meta, details)
+    return path
 
 
 def export_onnx(
@@ -177,10 +235,7 @@ def export_onnx(
             "--int8 needs --data DIR (a preprocessed split folder): static int8 quantisation is "
             "calibrated on the crops of its train split"
         )
-    model, cfg, ckpt = model_from_checkpoint(checkpoint_path)
-    if not isinstance(model, DualBranchNet):
-        raise InputError(f"{checkpoint_path} is a {cfg.model.architecture} model; only image models export to the ONNX contract")
-    model.float().eval()
+    model, cfg, ckpt = load_image_model(checkpoint_path)
     out_path = Path(out_path)
     if out_path.suffix != ".onnx":
         raise InputError(f"--out must end in .onnx, not {out_path.name}")
@@ -188,216 +243,24 @@ def export_onnx(
     size = cfg.model.input_size
     calibration = calibration_crops(Path(data_dir), size) if int8 else None
     rule = CropRule(margin=float(ckpt.get("crop_margin", CropRule().margin)), input_size=size)
-
-    wrapper = ExportWrapper(model).eval()
-    example = torch.zeros((2, size, size, 3), dtype=torch.uint8)
-    with warnings.catch_warnings():
-        # The TorchScript exporter is deprecated in favour of dynamo (needs onnxscript, not a
-        # dependency); it traces this static graph exactly, which the parity check below proves.
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            wrapper, (example,), str(out_path), dynamo=False, opset_version=OPSET,
-            input_names=["image"], output_names=list(OUTPUT_NAMES),
-            dynamic_axes={"image": {0: "N"}, **{name: {0: "N"} for name in OUTPUT_NAMES}},
-            do_constant_folding=True,
-        )
-
-    rng = np.random.default_rng(0)
-    parity_images = rng.integers(0, 256, size=(parity_frames, size, size, 3), dtype=np.uint8)
-    eval_images, eval_arrays = _eval_images(data_dir, split, size, max_eval_frames)
-    if eval_images is not None and len(eval_images):
-        parity_images = np.concatenate([parity_images, eval_images[:parity_frames]])
-    torch_angles = run_torch(model, parity_images)
-    onnx_angles = run_onnx(out_path, parity_images)
-    parity = float(np.abs(torch_angles - onnx_angles).max())
-    print(f"Parity onnxruntime vs torch on {len(parity_images)} crops: max abs diff {parity:.2e} deg")
-    if not parity <= PARITY_TOLERANCE_DEG:
-        raise InputError(f"ONNX export differs from torch by {parity:.3g} deg (> {PARITY_TOLERANCE_DEG}); not trusted")
-
-    train_rows = int(ckpt.get("train_frames", 0))
-    history = ckpt.get("history", [])
-    val = ckpt.get("val_mae", {})
-    metadata: dict[str, str] = {
-        **rule.as_metadata(),
-        "input_name": "image",
-        "input_format": "uint8 NHWC RGB",
-        "normalization": "ImageNet mean/std inside the graph",
-        "outputs": ",".join(OUTPUT_NAMES),
-        "convention": CONVENTION,
-        "angle_order": "yaw,pitch,roll",
-        "architecture": cfg.model.architecture,
-        "backbone": cfg.model.backbone,
-        "pretrained": str(ckpt.get("weights_source", "unknown")),
-        "training_data": f"{training_dataset(ckpt)} ({ckpt.get('data_dir', '?')}), {train_rows} train frames",
-        "split": f"{ckpt.get('split_protocol', 'unknown')} (seed {cfg.train.seed})",
-        "epochs_trained": str(len(history)),
-        **_mae_entries("val_mae", val),
-        "precision": "fp32",
-        "parity_max_abs_diff_deg": f"{parity:.3e}",
-        "git_commit": git_commit(),
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "producer": "cervicam training.export_onnx",
-    }
-    ranges = _training_ranges(ckpt)
-    if ranges is not None:
-        metadata.update({f"range_{a}_deg": f"{r:.1f}" for a, r in zip(AXES, ranges)})
-    fp32_pred = None
-    if eval_images is not None and len(eval_images):
-        fp32_pred = run_onnx(out_path, eval_images)
-        metadata.update(_mae_entries(f"{split}_mae", mae_per_axis(fp32_pred, eval_arrays["angles"])))
-        if "rotation" in eval_arrays:
-            metadata[f"{split}_mae_fsanet_mean"] = f"{fsanet_mae(fp32_pred, eval_arrays['rotation'])['mean']:.4f}"
-        metadata[f"{split}_frames"] = str(len(eval_images))
-    _set_metadata(out_path, metadata)
+    write_graph(model, out_path, size)
+    crops = eval_crops(data_dir, split, size, max_eval_frames)
+    parity_images, parity = check_parity(model, out_path, size, parity_frames, crops)
+    metadata = model_metadata(rule, cfg, ckpt, parity)
+    if crops.present:
+        metadata.update(accuracy_entries(run_onnx(out_path, crops.images), crops))
+    set_metadata(out_path, metadata)
     write_cards(out_path, metadata, {"checkpoint": str(checkpoint_path), "config": ckpt["config"]})
-
-    if int8 or fp16:
-        variants = []
-        if int8:
-            variants.append(("int8", lambda src, dst: quantize_static_int8(src, dst, calibration)))
-        if fp16:
-            variants.append(("fp16", _convert_fp16))
-        for precision, make in variants:
-            path = out_path.with_name(f"{out_path.stem}.{precision}.onnx")
-            make(out_path, path)
-            meta = dict(metadata, precision=precision)
-            if precision == "int8":
-                meta["quantization"] = f"{STATIC_INT8}, calibrated on {len(calibration)} train-split crops of {data_dir}"
-            diff_images = parity_images if eval_images is None or not len(eval_images) else eval_images
-            variant_pred = run_onnx(path, diff_images)
-            reference = run_onnx(out_path, diff_images)
-            meta["parity_max_abs_diff_deg"] = f"{float(np.abs(variant_pred - reference).max()):.3e}"
-            meta["parity_reference"] = "fp32 ONNX"
-            details = {"checkpoint": str(checkpoint_path), "variant_of": out_path.name}
-            if fp32_pred is not None:
-                mae_v = mae_per_axis(variant_pred, eval_arrays["angles"])
-                mae_f = mae_per_axis(fp32_pred, eval_arrays["angles"])
-                meta.update(_mae_entries(f"{split}_mae", mae_v))
-                meta[f"{split}_mae_change_vs_fp32"] = f"{mae_v['mean'] - mae_f['mean']:+.4f}"
-                details["accuracy_vs_fp32"] = {"fp32": mae_f, precision: mae_v, "frames": int(len(eval_images)), "split": split}
-            else:
-                details["accuracy_vs_fp32"] = "not measured (pass --data to measure on real crops)"
-            print(f"{precision}: {path} | max abs diff vs fp32 {meta['parity_max_abs_diff_deg']} deg"
-                  + (f" | {split} MAE change {meta[f'{split}_mae_change_vs_fp32']} deg" if fp32_pred is not None else ""))
-            _set_metadata(path, meta)
-            write_cards(path, meta, details)
+    variants: list[tuple[str, Callable[[Path, Path], object], dict[str, str]]] = []
+    if int8:
+        note = f"{STATIC_INT8}, calibrated on {len(calibration)} train-split crops of {data_dir}"
+        variants.append(("int8", lambda src, dst: quantize_static_int8(src, dst, calibration), {"quantization": note}))
+    if fp16:
+        variants.append(("fp16", convert_fp16, {}))
+    for precision, make, extra in variants:
+        details = {"checkpoint": str(checkpoint_path), "variant_of": out_path.name}
+        write_variant(precision, make, out_path, {**metadata, **extra}, details, parity_images, crops)
     return out_path
-
-
-def _training_ranges(ckpt: dict) -> tuple[float, float, float] | None:
-    data_dir = ckpt.get("data_dir")
-    try:
-        angles = load_split(Path(data_dir), "train")["angles"] if data_dir else None
-    except InputError:
-        return None
-    if angles is None or not len(angles):
-        return None
-    return tuple(float(v) for v in np.abs(angles).max(axis=0))
-
-
-def training_dataset(ckpt: dict) -> str:
-    """What the model was trained on: the checkpoint's ``dataset``, else its split folder's, else
-    UNRECORDED_DATASET (never "BIWI" by default: synthetic data must not pass for BIWI)."""
-    name = str(ckpt.get("dataset") or "").strip()
-    if not name and ckpt.get("data_dir"):
-        try:
-            name = str(load_split(Path(ckpt["data_dir"]), "train").get("dataset", "")).strip()
-        except InputError:
-            name = ""
-    if not name and not ckpt.get("data_dir"):
-        return "unknown (the checkpoint records no training data)"
-    return name or UNRECORDED_DATASET
-
-
-def calibration_crops(data_dir: Path, size: int, limit: int = CALIBRATION_FRAMES) -> np.ndarray:
-    """Up to ``limit`` train-split crops of ``data_dir`` (uint8 [N, size, size, 3], spread evenly
-    over the split so every subject contributes), the calibration set of the static int8 model."""
-    from training.crop_cache import load_crops
-
-    arrays = load_split(data_dir, "train")
-    if not len(arrays["image_paths"]):
-        raise InputError(f"{data_dir}: the train split is empty; int8 calibration needs its crops")
-    crops = load_crops(data_dir, "train", size, arrays["image_paths"], arrays["bbox"])
-    idx = np.unique(np.linspace(0, len(crops) - 1, min(limit, len(crops))).round().astype(int))
-    return np.ascontiguousarray(np.asarray(crops)[idx])
-
-
-STATIC_INT8 = "static QDQ, uint8 activations, per-channel int8 weights"
-
-
-def quantize_static_int8(src: Path, dst: Path, calibration: np.ndarray, batch: int = CALIBRATION_BATCH) -> Path:
-    """Static int8 (QDQ, uint8 activations, per-channel int8 weights) of ``src``, calibrated (min/max)
-    on ``calibration`` (uint8 [N, H, W, 3] crops, as the ``image`` input); written to ``dst``.
-
-    Dynamic int8 only quantises MatMul well; a CNN's convolutions become ConvInteger, which
-    onnxruntime runs far slower than fp32. Static QDQ lets it fuse into int8 convolutions (VNNI).
-    The metadata (crop rule, convention, ...) is kept, ``precision`` becomes ``int8``.
-    """
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    src, dst = Path(src), Path(dst)
-    if calibration is None or not len(calibration):
-        raise InputError("static int8 quantisation needs calibration crops; none were given")
-
-    class Crops(CalibrationDataReader):
-        def __init__(self) -> None:
-            self._it = iter([{"image": np.ascontiguousarray(calibration[i : i + batch], dtype=np.uint8)}
-                             for i in range(0, len(calibration), batch)])
-
-        def get_next(self):
-            return next(self._it, None)
-
-    pre = dst.with_name(dst.stem + ".pre.onnx")
-    # The quantiser's chatter (e.g. about the uint8 input, rightly not quantised) goes to the root logger.
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
-        quant_pre_process(str(src), str(pre))
-        quantize_static(
-            str(pre), str(dst), Crops(), quant_format=QuantFormat.QDQ,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
-        )
-    finally:
-        root.setLevel(level)
-        pre.unlink(missing_ok=True)
-    import onnx
-
-    meta = {p.key: p.value for p in onnx.load(str(src), load_external_data=False).metadata_props}
-    meta["precision"] = "int8"
-    meta["quantization"] = f"{STATIC_INT8}, calibrated on {len(calibration)} crops"
-    _set_metadata(dst, meta)
-    return dst
-
-
-def _convert_fp16(src: Path, dst: Path) -> None:
-    import onnx
-    from onnxruntime.transformers.float16 import convert_float_to_float16
-
-    proto = convert_float_to_float16(onnx.load(str(src)), keep_io_types=True)
-    onnx.save(proto, str(dst))
-
-
-def write_cards(onnx_path: Path, metadata: dict[str, str], details: dict) -> tuple[Path, Path]:
-    """``FILE.json`` (metadata + details) and ``FILE.md`` beside the model."""
-    json_path = onnx_path.with_suffix(".json")
-    json_path.write_text(json.dumps({**metadata, "details": details}, indent=2, default=str), encoding="utf-8")
-    lines = [f"# {onnx_path.name}", "", "Head-pose model for cervicam (ONNX contract of cervicam's docs/ONNX.md).", ""]
-    lines += ["| key | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in metadata.items()]
-    acc = details.get("accuracy_vs_fp32")
-    if isinstance(acc, dict):
-        precision = metadata["precision"]
-        lines += ["", f"## Accuracy of the {precision} variant vs fp32 ({acc['frames']} {acc['split']} frames)", "",
-                  "| precision | yaw | pitch | roll | mean |", "|---|---|---|---|---|"]
-        for name in ("fp32", precision):
-            m = acc[name]
-            lines.append(f"| {name} | {m['yaw']:.3f} | {m['pitch']:.3f} | {m['roll']:.3f} | {m['mean']:.3f} |")
-    elif acc:
-        lines += ["", f"Accuracy vs fp32: {acc}"]
-    md_path = onnx_path.with_suffix(".md")
-    md_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return json_path, md_path
 
 
 def build_parser() -> argparse.ArgumentParser:

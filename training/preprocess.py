@@ -69,95 +69,123 @@ def preprocess(
     if not frames:
         raise InputError(f"no frame_XXXXX_rgb.png files under {hpdb}")
     out_dir = Path(out_dir)
+    tmp_path = fresh_crop_folder(out_dir, crop_size)
+    all_crops = np.lib.format.open_memmap(tmp_path, mode="w+", dtype=np.uint8, shape=(len(frames), crop_size, crop_size, 3))
+    rows, skipped = collect_rows(frames, calibrations, rule, all_crops, landmarks, show_progress)
+    all_crops.flush()
+    if not rows:
+        tmp_path.unlink(missing_ok=True)
+        raise InputError(f"no readable frames under {hpdb} (skipped: {dict(skipped)})")
+    subjects = np.array([r["subject"] for r in rows])
+    parts = subject_split(subjects, seed) if split == "subject" else random_split(len(rows), seed)
+    provenance = {
+        "crop_margin": np.float32(margin), "split_protocol": np.array(split),
+        "split_seed": np.int64(seed), "dataset": np.array(dataset),
+    }  # fmt: skip
+    counts = {}
+    for name in SPLIT_NAMES:
+        chosen = [rows[j] for j in parts[name]]
+        counts[name] = len(chosen)
+        np.savez(split_file(out_dir, name), **split_arrays(chosen, provenance, landmarks))
+        write_crop_cache(out_dir, name, crop_size, all_crops, np.array([r["row"] for r in chosen], dtype=np.int64))
+    del all_crops
+    tmp_path.unlink(missing_ok=True)
+    return PreprocessResult(total=len(rows), counts=counts, skipped=skipped, out_dir=out_dir)
+
+
+def fresh_crop_folder(out_dir: Path, crop_size: int) -> Path:
+    """``OUT/crops/`` without an earlier run's caches; the path of the all-frames scratch array."""
     (out_dir / "crops").mkdir(parents=True, exist_ok=True)
     for stale in (out_dir / "crops").glob("*.npy"):  # caches of an earlier split would not match
         stale.unlink()
-    tmp_path = out_dir / "crops" / f"all_{crop_size}.tmp.npy"
-    all_crops = np.lib.format.open_memmap(tmp_path, mode="w+", dtype=np.uint8, shape=(len(frames), crop_size, crop_size, 3))
+    return out_dir / "crops" / f"all_{crop_size}.tmp.npy"
+
+
+def collect_rows(
+    frames: list, calibrations: dict, rule: CropRule, all_crops: np.ndarray, landmarks: bool, show_progress: bool
+) -> tuple[list[dict], Counter]:
+    """Every readable frame's row (its crop goes to ``all_crops[row]``) and why the others were skipped."""
     extractor = None
     if landmarks:
         from training.landmarks import LandmarkExtractor
 
         extractor = LandmarkExtractor()
-
     skipped: Counter = Counter()
     rows: list[dict] = []
     for i, frame in enumerate(tqdm(frames, desc="BIWI frames", disable=not show_progress)):
-        try:
-            pose = read_pose(frame.pose_path)
-        except InputError as exc:
-            skipped["bad or missing pose.txt"] += 1
-            log.warning("skipping frame: %s", exc)
-            continue
-        image = read_rgb(frame.rgb_path)
-        if image is None:
-            skipped["missing or unreadable png"] += 1
-            log.warning("skipping frame: cannot read %s", frame.rgb_path)
-            continue
-        try:
-            box = rule.box(head_box(calibrations[frame.sequence], pose.center_mm))
-        except InputError as exc:
-            skipped["head not in front of the camera"] += 1
-            log.warning("skipping frame %s: %s", frame.rgb_path, exc)
-            continue
-        all_crops[i] = crop_box(image, box, crop_size)
-        row = {
-            "row": i,
-            "image_path": str(frame.rgb_path.resolve()),
-            "angles": biwi_rotation_to_angles(pose.rotation).as_array(),
-            "subject": frame.subject,
-            "sequence": frame.sequence,
-            "frame_index": frame.index,
-            "bbox": box,
-            "rotation": pose.rotation,
-            "center_mm": pose.center_mm,
-        }
-        if extractor is not None:
-            row["face_landmarks"], row["pose_landmarks"] = extractor(image, box)
-        rows.append(row)
+        row = frame_row(i, frame, calibrations[frame.sequence], rule, all_crops, extractor, skipped)
+        if row is not None:
+            rows.append(row)
     if extractor is not None:
         extractor.close()
-    all_crops.flush()
-    if not rows:
-        tmp_path.unlink(missing_ok=True)
-        raise InputError(f"no readable frames under {hpdb} (skipped: {dict(skipped)})")
+    return rows, skipped
 
-    subjects = np.array([r["subject"] for r in rows])
-    parts = subject_split(subjects, seed) if split == "subject" else random_split(len(rows), seed)
-    counts = {}
-    for name in SPLIT_NAMES:
-        idx = parts[name]
-        chosen = [rows[j] for j in idx]
-        counts[name] = len(chosen)
-        arrays = {
-            "image_paths": np.array([r["image_path"] for r in chosen], dtype=str),
-            "angles": np.array([r["angles"] for r in chosen], dtype=np.float32).reshape(-1, 3),
-            "subject": np.array([r["subject"] for r in chosen], dtype=np.int64),
-            "sequence": np.array([r["sequence"] for r in chosen], dtype=str),
-            "frame_index": np.array([r["frame_index"] for r in chosen], dtype=np.int64),
-            "bbox": np.array([r["bbox"] for r in chosen], dtype=np.int64).reshape(-1, 4),
-            "rotation": np.array([r["rotation"] for r in chosen], dtype=np.float32).reshape(-1, 3, 3),
-            "center_mm": np.array([r["center_mm"] for r in chosen], dtype=np.float32).reshape(-1, 3),
-            "crop_margin": np.float32(margin),
-            "split_protocol": np.array(split),
-            "split_seed": np.int64(seed),
-            "dataset": np.array(dataset),
-        }
-        if landmarks:
-            arrays["face_landmarks"] = np.array([r["face_landmarks"] for r in chosen], dtype=np.float32).reshape(-1, 1404)
-            arrays["pose_landmarks"] = np.array([r["pose_landmarks"] for r in chosen], dtype=np.float32).reshape(-1, 99)
-        np.savez(split_file(out_dir, name), **arrays)
-        crop_rows = np.array([r["row"] for r in chosen], dtype=np.int64)
-        cache = np.lib.format.open_memmap(
-            cache_path(out_dir, name, crop_size), mode="w+", dtype=np.uint8, shape=(len(crop_rows), crop_size, crop_size, 3)
-        )
-        for start in range(0, len(crop_rows), 1024):  # chunks: BIWI's train split is 1.5 GB at 224 px
-            cache[start : start + 1024] = all_crops[crop_rows[start : start + 1024]]
-        cache.flush()
-        del cache
-    del all_crops
-    tmp_path.unlink(missing_ok=True)
-    return PreprocessResult(total=len(rows), counts=counts, skipped=skipped, out_dir=out_dir)
+
+def frame_row(i: int, frame, calibration, rule: CropRule, all_crops: np.ndarray, extractor, skipped: Counter) -> dict | None:
+    """One frame's labels and crop box (its crop written to ``all_crops[i]``), or None, counted in
+    ``skipped``: a bad pose file, an unreadable image or a head not in front of the camera."""
+    try:
+        pose = read_pose(frame.pose_path)
+    except InputError as exc:
+        skipped["bad or missing pose.txt"] += 1
+        log.warning("skipping frame: %s", exc)
+        return None
+    image = read_rgb(frame.rgb_path)
+    if image is None:
+        skipped["missing or unreadable png"] += 1
+        log.warning("skipping frame: cannot read %s", frame.rgb_path)
+        return None
+    try:
+        box = rule.box(head_box(calibration, pose.center_mm))
+    except InputError as exc:
+        skipped["head not in front of the camera"] += 1
+        log.warning("skipping frame %s: %s", frame.rgb_path, exc)
+        return None
+    all_crops[i] = crop_box(image, box, rule.input_size)
+    row = {
+        "row": i,
+        "image_path": str(frame.rgb_path.resolve()),
+        "angles": biwi_rotation_to_angles(pose.rotation).as_array(),
+        "subject": frame.subject,
+        "sequence": frame.sequence,
+        "frame_index": frame.index,
+        "bbox": box,
+        "rotation": pose.rotation,
+        "center_mm": pose.center_mm,
+    }
+    if extractor is not None:
+        row["face_landmarks"], row["pose_landmarks"] = extractor(image, box)
+    return row
+
+
+def split_arrays(chosen: list[dict], provenance: dict[str, np.ndarray], landmarks: bool) -> dict[str, np.ndarray]:
+    """One split's npz arrays (the module docstring lists them): per frame, then ``provenance``."""
+    arrays = {
+        "image_paths": np.array([r["image_path"] for r in chosen], dtype=str),
+        "angles": np.array([r["angles"] for r in chosen], dtype=np.float32).reshape(-1, 3),
+        "subject": np.array([r["subject"] for r in chosen], dtype=np.int64),
+        "sequence": np.array([r["sequence"] for r in chosen], dtype=str),
+        "frame_index": np.array([r["frame_index"] for r in chosen], dtype=np.int64),
+        "bbox": np.array([r["bbox"] for r in chosen], dtype=np.int64).reshape(-1, 4),
+        "rotation": np.array([r["rotation"] for r in chosen], dtype=np.float32).reshape(-1, 3, 3),
+        "center_mm": np.array([r["center_mm"] for r in chosen], dtype=np.float32).reshape(-1, 3),
+        **provenance,
+    }
+    if landmarks:
+        arrays["face_landmarks"] = np.array([r["face_landmarks"] for r in chosen], dtype=np.float32).reshape(-1, 1404)
+        arrays["pose_landmarks"] = np.array([r["pose_landmarks"] for r in chosen], dtype=np.float32).reshape(-1, 99)
+    return arrays
+
+
+def write_crop_cache(out_dir: Path, split: str, crop_size: int, all_crops: np.ndarray, crop_rows: np.ndarray) -> None:
+    """The split's crops, in its row order, as ``OUT/crops/<split>_<size>.npy``."""
+    cache = np.lib.format.open_memmap(
+        cache_path(out_dir, split, crop_size), mode="w+", dtype=np.uint8, shape=(len(crop_rows), crop_size, crop_size, 3)
+    )
+    for start in range(0, len(crop_rows), 1024):  # chunks: BIWI's train split is 1.5 GB at 224 px
+        cache[start : start + 1024] = all_crops[crop_rows[start : start + 1024]]
+    cache.flush()
+    del cache
 
 
 def build_parser() -> argparse.ArgumentParser:

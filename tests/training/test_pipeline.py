@@ -144,7 +144,7 @@ def test_export_cli_rejects_bad_inputs(tmp_path, capsys):
 
 def test_training_data_is_what_preprocess_recorded_never_biwi_by_default(prepared, trained, tmp_path):
     from training.biwi import BIWI_DATASET, SYNTHETIC_DATASET
-    from training.export_onnx import UNRECORDED_DATASET, training_dataset
+    from training.onnx_card import UNRECORDED_DATASET, training_dataset
 
     assert load_checkpoint(trained.best_path)["dataset"] == SYNTHETIC_DATASET  # train carries it over
     assert training_dataset({"dataset": BIWI_DATASET, "data_dir": str(prepared)}) == BIWI_DATASET
