@@ -169,8 +169,8 @@ class LiveSession:
         previous_trials = self.protocol is not None and bool(self.protocol.trials)
         if self.recording is not None and previous_trials:
             self.stop_recording()
-        if self.recording is None and previous_trials:
-            self.rom.reset()
+        if self.recording is None:
+            self.rom.reset()  # a new session: its maxima start from none
         self.protocol = Protocol(config)
         self._protocol_waits_for_neutral = not config.free_mode
         if self.recording is not None:

@@ -168,6 +168,7 @@ class ProtocolState:
     in_trial: bool
     current_deg: float | None  # excursion toward the current motion (guided) or None
     prompt: str
+    all_measured: bool = False  # every configured motion has a recorded value
 
 
 def evaluate_repeatability(
@@ -230,6 +231,17 @@ def repeatability_text(result: MotionResult) -> str:
     if result.recorded_deg is None:
         return "-"
     return {True: "yes", False: "NO", None: TOO_FEW_TRIALS}[result.repeatable]
+
+
+def finished_text(results: Sequence[MotionResult]) -> str:
+    """What a finished test says: all measured, some (which not), or nothing (Finish during the
+    calibration must not read 'all motions measured')."""
+    missing = [DIRECTION_LABELS[r.motion] for r in results if r.recorded_deg is None]
+    if not missing:
+        return "All motions measured: save the session and export the report (Patient & session tab)."
+    if len(missing) == len(results):
+        return "Test finished: nothing was measured. Start the test again to measure."
+    return f"Test finished: {len(results) - len(missing)} of {len(results)} motions measured (not measured: {', '.join(missing)})."
 
 
 class _Excursion:
@@ -417,6 +429,7 @@ class Protocol:
             in_trial=in_trial,
             current_deg=self._current_deg if motion else None,
             prompt=self._prompt(motion, warm, done, in_trial),
+            all_measured=all(r.recorded_deg is not None for r in self.results()),
         )
 
     # ----- internals ----------------------------------------------------------------------------
@@ -439,7 +452,7 @@ class Protocol:
         if self._phase == PHASE_CALIBRATION:
             return "Sit upright, look straight at the camera and hold still to calibrate neutral"
         if self._phase == PHASE_DONE:
-            return "Test complete"
+            return finished_text(self.results())
         if self._phase == PHASE_FREE:
             return "Free mode: move in any direction; maxima are kept"
         assert motion is not None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.colours import AXIS_COLORS, MOTION_COLORS
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
 from app.core.compensation import FLAG_ADVICE, FLAG_TEXT
 from app.core.norms import asymmetries, change_since, combined_rom, percent_of_norm
@@ -40,14 +41,6 @@ SHORT = {
     "extension": "Ext",
     "lateral_flexion_left": "LatFl L",
     "lateral_flexion_right": "LatFl R",
-}
-MOTION_COLOURS = {
-    "rotation_left": "#1f77b4",
-    "rotation_right": "#6baed6",
-    "flexion": "#d62728",
-    "extension": "#ff9896",
-    "lateral_flexion_left": "#2ca02c",
-    "lateral_flexion_right": "#98df8a",
 }
 
 
@@ -218,9 +211,9 @@ def _time_plot(ax, data: ReportData) -> None:
         return
     t = np.array([x.time_s for x in s])
     for field, label, colour in (
-        ("yaw_deg", "yaw (+ = rotation left)", "#1f77b4"),
-        ("pitch_deg", "pitch (+ = flexion)", "#d62728"),
-        ("roll_deg", "roll (+ = lateral flexion left)", "#2ca02c"),
+        ("yaw_deg", "yaw (+ = rotation left)", AXIS_COLORS["yaw_deg"]),
+        ("pitch_deg", "pitch (+ = flexion)", AXIS_COLORS["pitch_deg"]),
+        ("roll_deg", "roll (+ = lateral flexion left)", AXIS_COLORS["roll_deg"]),
     ):
         v = np.array([getattr(x, field) if x.detected and getattr(x, field) is not None else np.nan for x in s], float)
         ax.plot(t, v, color=colour, linewidth=1.0, label=label)
@@ -232,7 +225,7 @@ def _time_plot(ax, data: ReportData) -> None:
     for trial in data.trials:
         if trial.discarded:
             continue
-        colour = MOTION_COLOURS[trial.motion]
+        colour = MOTION_COLORS[trial.motion]
         alpha = 0.08 if trial.kind == "warmup" else 0.18
         ax.axvspan(trial.start_s, trial.end_s, color=colour, alpha=alpha, linewidth=0)
         axis, sign = DIRECTIONS[trial.motion]
@@ -265,7 +258,7 @@ def _trend(fig, data: ReportData) -> None:
     x = np.arange(len(sessions))
     for d in DIRECTIONS:
         ys = [p.recorded.get(d) for p in data.previous] + [current.get(d)]
-        ax.plot(x, [np.nan if v is None else v for v in ys], marker="o", color=MOTION_COLOURS[d], label=SHORT[d])
+        ax.plot(x, [np.nan if v is None else v for v in ys], marker="o", color=MOTION_COLORS[d], label=SHORT[d])
     ax.set_xticks(x)
     ax.set_xticklabels(labels, fontsize=7)
     ax.set_ylabel("recorded (degrees)")

@@ -26,6 +26,12 @@ class Banner(QFrame):
         layout.addWidget(self.demo)
         layout.addWidget(self.retry)
         self.kind = ""
+        # The space is kept when hidden and the height fixed: the window never jumps when a
+        # banner comes or goes (a click meant for a button would land on another).
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
+        self.setFixedHeight(max(self.demo.sizeHint().height(), 2 * self.text.fontMetrics().lineSpacing()) + 10)
         self.hide()
 
     def show_no_camera(self, text: str) -> None:
@@ -44,6 +50,11 @@ class Banner(QFrame):
     def show_disk(self, text: str) -> None:
         """The session writer cannot reach the disk (full, read-only): samples wait in memory."""
         self._show("disk", BAD_COLOR, f"<b>Not saving to disk</b> — {text}. Keep measuring: nothing is lost while cervicam stays open.", demo=False, retry=False)
+
+    def show_degraded(self, text: str) -> None:
+        """Low frame rate, dropped frames or low quality: end ranges now are less trustworthy."""
+        self._show("degraded", WARN_COLOR, f"<b>{text[0].upper() + text[1:]}</b>. End ranges measured now may read low: "
+                   "close other programs, improve the light, or measure again.", demo=False, retry=False)
 
     def _show(self, kind: str, color: str, html: str, demo: bool, retry: bool = True) -> None:
         self.kind = kind

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from app.core.latest import LatestSlot, RateMeter, RateStats
 from app.core.calibration_view import CalibrationView, calibration_view
 from app.core.live_session import ChooseResume, LiveSession, Recovery, recover_interrupted
+from app.core.measurement_health import Health, HealthMonitor
 from app.core.neutral_hold import DEFAULT_HOLD_S, GuardedNeutralHold, install_hold
 from app.core.norms import DEFAULT_NORM_SET
 from app.core.protocol import PROTOCOL_DONE, ProtocolConfig, ProtocolEvent
@@ -64,6 +65,7 @@ class LiveController(QObject):
         self.retry_s = retry_s
         self.session = LiveSession(norm_set)
         self.meter = RateMeter()
+        self.health = HealthMonitor()
         self.slot: LatestSlot[CapturedFrame] = LatestSlot()
         self.capture: CaptureWorker | None = None
         self.processing = ProcessingWorker(pipeline, self.slot)
@@ -142,6 +144,7 @@ class LiveController(QObject):
         # Latency as the clinician experiences it: from the camera read to this GUI-thread update.
         self.meter.add(time.monotonic() - captured_at)
         self.latest_frame, self.latest_result = frame, result
+        self.health.add(result.sample.time_s, result.sample.quality, result.sample.detected)
         events = self.session.on_result(result)
         if events:
             self.events.emit(events)
@@ -150,6 +153,11 @@ class LiveController(QObject):
 
     def stats(self) -> RateStats:
         return self.meter.stats(dropped=self.slot.dropped_count)
+
+    def judge_health(self) -> Health:
+        """Degraded now? (frame rate only counts when frames come at the camera's pace)"""
+        live = not self.source.is_file or self.source.realtime
+        return self.health.judge(self.stats(), time.monotonic(), live=live)
 
     def latest_image(self) -> np.ndarray | None:
         return None if self.latest_frame is None else self.latest_frame.image

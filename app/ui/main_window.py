@@ -185,7 +185,6 @@ class MainWindow(QMainWindow):
             self.video.show_result(image, c.latest_result)
             self.calibration.duration_s = c.calibration_s
             self.calibration.show_view(c.calibration_view())
-            self.maxima.set_maxima(c.session.maxima())
             proto = c.session.protocol
             if proto is not None:
                 state = proto.state
@@ -198,10 +197,13 @@ class MainWindow(QMainWindow):
         if self._plots_seen != seen and (self._ticks % 2 == 0 or not new_frame):
             self._plots_seen = seen
             self.plots.set_data(c.session.history.arrays())
-            self.plots.set_maxima(c.session.maxima())
+            maxima = c.session.maxima()  # one read for both views: the plot's labels match the panel
+            self.plots.set_maxima(maxima)
+            self.maxima.set_maxima(maxima)
         if self._ticks % 15 == 0:
             self.status.set_stats(c.stats())
             self._show_disk_state()
+            status_actions.show_health(self, c.judge_health())
 
     def _show_disk_state(self) -> None:
         status_actions.show_disk_state(self)

@@ -31,6 +31,7 @@ class PlotsPanel(QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.norm_lines: dict[str, pg.InfiniteLine] = {}
         self.max_lines: dict[str, pg.InfiniteLine] = {}
+        self._max_shown: dict[str, bool] = {}
         for row, axis in enumerate(AXES):
             plot = self.graphics.addPlot(row=row, col=0)
             plot.setTitle(AXIS_NAMES[axis], color=foreground, size="9pt")
@@ -61,9 +62,11 @@ class PlotsPanel(QWidget):
                 angle=0,
                 movable=False,
                 pen=pg.mkPen(AXIS_COLORS[axis], width=1.5, style=Qt.PenStyle.DashDotLine),
-                label="max {value:+.0f}°",
-                # Positive-direction labels at the left end, negative at the right: never overlap.
-                labelOpts={"position": 0.04 if sign > 0 else 0.96, "color": AXIS_COLORS[axis], "movable": False},
+                label="",
+                # Positive-direction labels at the left end, negative ones at the right end, each on
+                # the zero side of its line: the two of one plot never overlap nor leave the plot.
+                labelOpts={"position": 0.06 if sign > 0 else 0.94, "color": AXIS_COLORS[axis], "movable": False,
+                           "anchors": [(0.5, 0.0), (0.5, 0.0)] if sign > 0 else [(0.5, 1.0), (0.5, 1.0)]},
             )
             peak.setVisible(False)
             self.plots[axis].addItem(norm, ignoreBounds=True)
@@ -99,12 +102,20 @@ class PlotsPanel(QWidget):
         """Mark each direction's maximum; tiny ones (noise around neutral) would only clutter."""
         for direction, value in maxima.items():
             line = self.max_lines[direction]
+            self._max_shown[direction] = not (value is None or value < min_deg)
             if value is None or value < min_deg:
                 line.setVisible(False)
             else:
                 _, sign = DIRECTIONS[direction]
                 line.setValue(sign * value)
+                # The panel's number, written here: pyqtgraph does not redraw a hidden line's label.
+                line.label.setFormat(f"max {value:.0f}°")
+                line.label.setText(f"max {value:.0f}°")
                 line.setVisible(True)
+
+    def max_label_texts(self) -> dict[str, str]:
+        """The 'max' labels shown ('' for a hidden one)."""
+        return {d: self.max_lines[d].label.textItem.toPlainText() if shown else "" for d, shown in self._max_shown.items()}
 
     def set_data(self, data: Mapping[str, np.ndarray]) -> None:
         t = data["time_s"]

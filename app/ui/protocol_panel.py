@@ -143,11 +143,11 @@ class ProtocolPanel(QGroupBox):
                 f"warm-ups {state.warmups_done} · trials {state.trials_done} of {state.trials_required}  (now: {step})"
             )
         else:
-            self.motion.setText({"calibration": "Neutral calibration", "done": "Test complete", "free": "Free mode"}.get(state.phase, state.phase))
+            done_title = "Test complete" if state.all_measured else "Test finished"
+            self.motion.setText({"calibration": "Neutral calibration", "done": done_title, "free": "Free mode"}.get(state.phase, state.phase))
             self.figure.set_motion("done" if state.phase == "done" else None)
             self.count.setText("")
-        done = state.phase == "done"
-        self.prompt.setText("All motions measured: save the session and export the report (Patient & session tab)." if done else state.prompt)
+        self.prompt.setText(state.prompt)
         self.live.setVisible(state.motion is not None)
         value = max(0.0, state.current_deg or 0.0)
         self.live.setRange(0, int(max(norm or 90.0, value) + 10))

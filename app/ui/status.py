@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.core.latest import RateStats
+from app.core.measurement_health import Health
+from app.ui.theme import WARN_COLOR
 
 
 class StatusBar(QStatusBar):
@@ -15,7 +17,8 @@ class StatusBar(QStatusBar):
         self.rate = QLabel("– fps")
         self.latency = QLabel("latency –")
         self.dropped = QLabel("dropped 0")
-        for w in (self.source, self.engine, self.rate, self.latency, self.dropped):
+        self.health = QLabel("")
+        for w in (self.health, self.source, self.engine, self.rate, self.latency, self.dropped):
             self.addPermanentWidget(w)
         self.last_stats: RateStats | None = None
 
@@ -35,3 +38,7 @@ class StatusBar(QStatusBar):
             self.rate.setText(f"{stats.fps:4.1f} fps")
             self.latency.setText(f"latency {stats.latency_ms:3.0f} ms (p95 {stats.latency_p95_ms:3.0f})")
         self.dropped.setText(f"dropped {stats.dropped}")
+
+    def set_health(self, health: Health) -> None:
+        self.health.setText(f"<b style='color:{WARN_COLOR}'>⚠ degraded</b>" if health.degraded else "")
+        self.health.setToolTip(health.text)

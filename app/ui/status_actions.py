@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.measurement_health import Health
 from app.ui import workers
 
 
@@ -15,7 +16,7 @@ def show_disk_state(window: Any) -> None:
     warning = getattr(rec.writer, "warning", None) if rec is not None else None
     warning = warning or (window.controller.session.trials_warning if rec is not None else None)
     # Unsaved samples outrank "end of video"; a camera banner (none, lost, demo) keeps its place.
-    if warning and window.banner.kind in ("", "disk", "ended"):
+    if warning and window.banner.kind in ("", "disk", "ended", "degraded"):
         window.banner.show_disk(warning)
     elif not warning and window.banner.kind == "disk":
         window.banner.clear()
@@ -43,3 +44,12 @@ def show_source_state(window: Any, state: str, text: str) -> None:
         window.video.view.message = ""
     window.video.view.update()
 
+
+
+def show_health(window: Any, health: Health) -> None:
+    """A degraded measurement is said while it happens: status bar, and the banner when free."""
+    window.status.set_health(health)
+    if health.degraded and window.banner.kind in ("", "degraded"):
+        window.banner.show_degraded(health.text)
+    elif not health.degraded and window.banner.kind == "degraded":
+        window.banner.clear()

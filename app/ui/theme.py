@@ -5,8 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
-# One colour per axis, readable on light and dark backgrounds, used by overlay, plots and bars.
-AXIS_COLORS = {"yaw_deg": "#e4572e", "pitch_deg": "#29a36a", "roll_deg": "#3b82f6"}
+# One colour per axis, readable on light and dark backgrounds, used by overlay, plots, bars and
+# the report (defined once in app.colours).
+from app.colours import AXIS_COLORS  # noqa: E402,F401
 AXIS_NAMES = {"yaw_deg": "Rotation (yaw)", "pitch_deg": "Flexion / extension (pitch)", "roll_deg": "Lateral flexion (roll)"}
 OK_COLOR, WARN_COLOR, BAD_COLOR = "#22a06b", "#e2a400", "#d64545"
 
