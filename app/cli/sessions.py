@@ -21,11 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from app.core.angles import DIRECTIONS
     from app.core.live_session import keep_interrupted_results
+    from app.store.records import INTERRUPTED
 
     with open_store_from(args) as store:
         if args.close is not None:
             keep_interrupted_results(store, args.close)
-            s = store.close_session(args.close, status="interrupted")
+            s = store.close_session(args.close, status=INTERRUPTED)
             print(f"session {s.id} closed as interrupted ({store.sample_count(s.id)} samples kept)")
             return 0
         if args.interrupted:

@@ -31,9 +31,10 @@ Errors the user can act on raise ``app.errors.InputError`` / ``CervicamError`` (
 """
 
 from app.store.paths import database_path, resolve_data_dir
-from app.store.store import CLOSED, INTERRUPTED, RECORDING, Patient, Session, Store, StoredEvent, open_store
+from app.store.records import CLOSED, INTERRUPTED, RECORDING, Patient, Session, SessionStatus, StoredEvent
+from app.store.store import Store, open_store
 
 __all__ = [
-    "CLOSED", "INTERRUPTED", "RECORDING", "Patient", "Session", "Store", "StoredEvent",
+    "CLOSED", "INTERRUPTED", "RECORDING", "Patient", "Session", "SessionStatus", "Store", "StoredEvent",
     "database_path", "open_store", "resolve_data_dir",
 ]  # fmt: skip

@@ -42,6 +42,7 @@ from app.store.rows import (
     event_to_row,
     sample_to_row,
 )
+from app.store.sqlite_errors import SqliteFailure, classify
 
 log = logging.getLogger(__name__)
 
@@ -244,12 +245,12 @@ class ResilientSampleWriter:
 
 
 def _reason(exc: sqlite3.Error, path: Path) -> str:
-    text = str(exc)
-    if "full" in text:
+    failure = classify(exc)
+    if failure is SqliteFailure.DISK_FULL:
         return f"the disk holding {path.parent} is full"
-    if "readonly" in text or "read-only" in text:
+    if failure is SqliteFailure.READ_ONLY:
         return f"the data folder {path.parent} is read-only"
-    return f"{path} cannot be written ({text})"
+    return f"{path} cannot be written ({exc})"
 
 
 def load_pending(store: Any, path: str | os.PathLike[str]) -> int:

@@ -1,6 +1,7 @@
 """The session store: patients, sessions, samples, events and results in one SQLite file (WAL).
 
-See app/store/__init__.py for the public API summary.
+See app/store/__init__.py for the public API summary; the records it returns are in
+app/store/records.py, the sample/event rows in app/store/rows.py.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import os
 import secrets
 import sqlite3
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
 from app.core.angles import DIRECTIONS
+from app.core.norms import DEFAULT_NORM_SET
 from app.core.protocol import MotionResult, Trial, motion_result
 from app.core.types import PoseSample
 from app.errors import CervicamError, InputError
@@ -24,6 +24,18 @@ from app.privacy.identity import IdentityVault
 from app.store.patient_fields import validate_patient_fields
 from app.store.paths import database_path
 from app.store.private import private_database
+from app.store.records import (
+    CLOSED,
+    INTERRUPTED,
+    PATIENT_COLS,
+    RECORDING,
+    SESSION_COLS,
+    Patient,
+    Session,
+    StoredEvent,
+    now_iso,
+    session_from_row,
+)
 from app.store.rows import (
     SAMPLE_COLUMNS,
     TRIAL_COLUMNS,
@@ -33,81 +45,20 @@ from app.store.rows import (
     trial_to_row,
 )
 from app.store.schema import check_version, migrate
+from app.store.sqlite_errors import SqliteFailure, classify
 
 log = logging.getLogger(__name__)
 
-RECORDING = "recording"
-CLOSED = "closed"
-INTERRUPTED = "interrupted"
-_STATUSES = (RECORDING, CLOSED, INTERRUPTED)
 # No 0/O/1/I: pseudonyms are read aloud and copied by hand.
 _PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-@dataclass(frozen=True)
-class Patient:
-    id: int
-    pseudonym: str
-    name: str | None = None
-    birth_year: int | None = None
-    age_band: str | None = None
-    sex: str | None = None
-    created_at: str = ""
-
-
-@dataclass(frozen=True)
-class Session:
-    id: int
-    uid: str
-    patient_id: int
-    started_at: str
-    ended_at: str | None
-    status: str
-    clinician: str = ""
-    engine: str = ""
-    model_card: dict[str, Any] = field(default_factory=dict)
-    camera: str = ""
-    notes: str = ""
-    pain: dict[str, int] = field(default_factory=dict)
-    norm_set: str = "ama"
-    protocol: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    time_s: float
-    kind: str
-    motion: str | None
-    trial_number: int | None
-    value_deg: float | None
-    message: str
-
-
-# identity (schema v2): name and birth year sealed with the passphrase key; see app.privacy.identity.
-_PATIENT_COLS = "id, pseudonym, name, birth_year, age_band, sex, created_at, identity"
-_SESSION_COLS = (
-    "id, uid, patient_id, started_at, ended_at, status, clinician, engine, model_card, camera, "
-    "notes, pain, norm_set, protocol"
-)
-
-
-def _session(row: tuple) -> Session:
-    (sid, uid, pid, started, ended, status, clinician, engine, card, camera, notes, pain, norm, proto) = row
-    return Session(
-        sid, uid, pid, started, ended, status, clinician, engine, json.loads(card or "{}"), camera,
-        notes, json.loads(pain or "{}"), norm, json.loads(proto or "{}"),
-    )  # fmt: skip
-
-
 def _wrap_sqlite(exc: sqlite3.Error, path: Path) -> CervicamError:
     text = str(exc)
-    if "full" in text:
+    failure = classify(exc)
+    if failure is SqliteFailure.DISK_FULL:
         return CervicamError(f"the disk holding {path} is full: nothing was saved ({text})")
-    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+    if failure is SqliteFailure.NOT_A_DATABASE:
         return InputError(f"{path} is not a readable cervicam database ({text})")
     return CervicamError(f"session database error in {path}: {text}")
 
@@ -195,10 +146,10 @@ class Store:
 
     def _find_patient(self, key: str | int) -> Patient | None:
         if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-            row = self.conn.execute(f"SELECT {_PATIENT_COLS} FROM patients WHERE id = ?", (int(key),)).fetchone()
+            row = self.conn.execute(f"SELECT {PATIENT_COLS} FROM patients WHERE id = ?", (int(key),)).fetchone()
             if row is not None:
                 return self._patient(row)
-        row = self.conn.execute(f"SELECT {_PATIENT_COLS} FROM patients WHERE pseudonym = ?", (str(key),)).fetchone()
+        row = self.conn.execute(f"SELECT {PATIENT_COLS} FROM patients WHERE pseudonym = ?", (str(key),)).fetchone()
         return self._patient(row) if row else None
 
     def _patient(self, row: tuple) -> Patient:
@@ -214,7 +165,7 @@ class Store:
         return patient
 
     def list_patients(self) -> list[Patient]:
-        return [self._patient(r) for r in self.conn.execute(f"SELECT {_PATIENT_COLS} FROM patients ORDER BY id")]
+        return [self._patient(r) for r in self.conn.execute(f"SELECT {PATIENT_COLS} FROM patients ORDER BY id")]
 
     # ----- sessions ---------------------------------------------------------------------------------
     def start_session(
@@ -225,7 +176,7 @@ class Store:
         model_card: dict[str, Any] | None = None,
         camera: str = "",
         notes: str = "",
-        norm_set: str = "ama",
+        norm_set: str = DEFAULT_NORM_SET,
         protocol: dict[str, Any] | None = None,
         started_at: str | None = None,
     ) -> Session:
@@ -245,19 +196,19 @@ class Store:
             sid = int(session_id)
         except (TypeError, ValueError):
             raise InputError(f"session id must be a number, not {session_id!r}") from None
-        row = self.conn.execute(f"SELECT {_SESSION_COLS} FROM sessions WHERE id = ?", (sid,)).fetchone()
+        row = self.conn.execute(f"SELECT {SESSION_COLS} FROM sessions WHERE id = ?", (sid,)).fetchone()
         if row is None:
             raise InputError(f"no session {sid} in {self.path}")
-        return _session(row)
+        return session_from_row(row)
 
     def sessions(self, patient_id: int | None = None) -> list[Session]:
         if patient_id is None:
-            rows = self.conn.execute(f"SELECT {_SESSION_COLS} FROM sessions ORDER BY started_at, id")
+            rows = self.conn.execute(f"SELECT {SESSION_COLS} FROM sessions ORDER BY started_at, id")
         else:
             rows = self.conn.execute(
-                f"SELECT {_SESSION_COLS} FROM sessions WHERE patient_id = ? ORDER BY started_at, id", (patient_id,)
+                f"SELECT {SESSION_COLS} FROM sessions WHERE patient_id = ? ORDER BY started_at, id", (patient_id,)
             )
-        return [_session(r) for r in rows]
+        return [session_from_row(r) for r in rows]
 
     def previous_sessions(self, session_id: int) -> list[Session]:
         """The same patient's sessions that started before this one (oldest first)."""
@@ -290,15 +241,15 @@ class Store:
 
     def close_session(self, session_id: int, status: str = CLOSED) -> Session:
         if status not in (CLOSED, INTERRUPTED):
-            raise InputError(f"a session is closed as {CLOSED!r} or {INTERRUPTED!r}")
+            raise InputError(f"a session is closed as {str(CLOSED)!r} or {str(INTERRUPTED)!r}")
         self.get_session(session_id)
         self._write("UPDATE sessions SET status = ?, ended_at = ? WHERE id = ?", (status, now_iso(), session_id))
         return self.get_session(session_id)
 
     def interrupted_sessions(self) -> list[Session]:
         """Sessions still marked 'recording': the app stopped without closing them (a crash)."""
-        rows = self.conn.execute(f"SELECT {_SESSION_COLS} FROM sessions WHERE status = ? ORDER BY id", (RECORDING,))
-        return [_session(r) for r in rows]
+        rows = self.conn.execute(f"SELECT {SESSION_COLS} FROM sessions WHERE status = ? ORDER BY id", (RECORDING,))
+        return [session_from_row(r) for r in rows]
 
     def resume_session(self, session_id: int) -> float:
         """Reopen a session for recording; returns the last stored sample time (0.0 if none).

@@ -27,7 +27,9 @@ from app.store.rows import EVENT_COLUMNS, SAMPLE_COLUMNS, TRIAL_COLUMNS
 from app.store import audit
 from app.store.private import private_file
 from app.store.schema import SCHEMA_VERSION
-from app.store.store import Patient, Store, now_iso
+from app.store.records import CLOSED, Patient, now_iso
+from app.store.sqlite_errors import SqliteFailure, classify
+from app.store.store import Store
 
 FORMAT = "cervicam-patient"
 SESSION_FIELDS = (
@@ -152,60 +154,71 @@ def import_patient(store: Store, path: str | os.PathLike[str]) -> ImportSummary:
     added = skipped = 0
     try:
         with conn:  # one transaction: all or nothing
-            row = conn.execute("SELECT id FROM patients WHERE pseudonym = ?", (pdata["pseudonym"],)).fetchone()
-            if row is None:
-                # Identity goes through the vault: sealed when this database has a passphrase.
-                name, birth_year, identity = store.vault.columns_for(
-                    pdata["pseudonym"], pdata.get("name"), pdata.get("birth_year")
-                )
-                cur = conn.execute(
-                    "INSERT INTO patients (pseudonym, name, birth_year, age_band, sex, created_at, identity) "
-                    "VALUES (?,?,?,?,?,?,?)",
-                    (
-                        pdata["pseudonym"], name, birth_year, pdata.get("age_band"), pdata.get("sex"),
-                        pdata.get("created_at") or now_iso(), identity,
-                    ),  # fmt: skip
-                )
-                patient_id = int(cur.lastrowid)
-            else:
-                patient_id = int(row[0])
+            patient_id = _patient_id(store, pdata)
             for s in document["sessions"]:
                 if conn.execute("SELECT 1 FROM sessions WHERE uid = ?", (s["uid"],)).fetchone():
                     skipped += 1
                     continue
-                values = []
-                for key in SESSION_FIELDS:
-                    v = s.get(key)
-                    if key in ("model_card", "pain", "protocol"):
-                        v = json.dumps(v or {})
-                    elif key in ("clinician", "engine", "camera", "notes") and v is None:
-                        v = ""
-                    values.append(v)
-                values[SESSION_FIELDS.index("status")] = values[SESSION_FIELDS.index("status")] or "closed"
-                values[SESSION_FIELDS.index("norm_set")] = values[SESSION_FIELDS.index("norm_set")] or DEFAULT_NORM_SET
-                cur = conn.execute(
-                    f"INSERT INTO sessions (patient_id, {', '.join(SESSION_FIELDS)}) "
-                    f"VALUES ({', '.join('?' * (len(SESSION_FIELDS) + 1))})",
-                    (patient_id, *values),
-                )
-                sid = int(cur.lastrowid)
-                for table, columns in (
-                    ("samples", SAMPLE_COLUMNS),
-                    ("events", EVENT_COLUMNS),
-                    ("results", TRIAL_COLUMNS),
-                    ("motion_results", MOTION_RESULT_COLUMNS),
-                ):
-                    rows = s.get(table) or []
-                    conn.executemany(
-                        f"INSERT INTO {table} (session_id, {', '.join(columns)}) "
-                        f"VALUES ({', '.join('?' * (len(columns) + 1))})",
-                        [(sid, *r) for r in rows],
-                    )
+                _insert_session(conn, patient_id, s)
                 added += 1
     except (sqlite3.Error, TypeError, ValueError) as exc:
         text = str(exc)
-        if "full" in text:
+        if classify(exc) is SqliteFailure.DISK_FULL:
             raise CervicamError(f"the disk is full: nothing was imported ({text})") from None
         raise InputError(f"{path} could not be imported, nothing was changed ({text})") from None
     audit.record(conn, audit.IMPORT_PATIENT, pdata["pseudonym"], detail=f"{added} sessions from {Path(path).name}")
     return ImportSummary(store.get_patient(patient_id), added, skipped)
+
+
+def _patient_id(store: Store, pdata: dict[str, Any]) -> int:
+    """The exported patient's id here: the existing one with that pseudonym, else a new row."""
+    conn = store.conn
+    row = conn.execute("SELECT id FROM patients WHERE pseudonym = ?", (pdata["pseudonym"],)).fetchone()
+    if row is not None:
+        return int(row[0])
+    # Identity goes through the vault: sealed when this database has a passphrase.
+    name, birth_year, identity = store.vault.columns_for(pdata["pseudonym"], pdata.get("name"), pdata.get("birth_year"))
+    cur = conn.execute(
+        "INSERT INTO patients (pseudonym, name, birth_year, age_band, sex, created_at, identity) "
+        "VALUES (?,?,?,?,?,?,?)",
+        (
+            pdata["pseudonym"], name, birth_year, pdata.get("age_band"), pdata.get("sex"),
+            pdata.get("created_at") or now_iso(), identity,
+        ),  # fmt: skip
+    )
+    return int(cur.lastrowid)
+
+
+def _session_values(s: dict[str, Any]) -> list[Any]:
+    """An exported session's SESSION_FIELDS as database values (JSON columns encoded, gaps filled)."""
+    values = []
+    for key in SESSION_FIELDS:
+        v = s.get(key)
+        if key in ("model_card", "pain", "protocol"):
+            v = json.dumps(v or {})
+        elif key in ("clinician", "engine", "camera", "notes") and v is None:
+            v = ""
+        values.append(v)
+    values[SESSION_FIELDS.index("status")] = values[SESSION_FIELDS.index("status")] or CLOSED
+    values[SESSION_FIELDS.index("norm_set")] = values[SESSION_FIELDS.index("norm_set")] or DEFAULT_NORM_SET
+    return values
+
+
+def _insert_session(conn: sqlite3.Connection, patient_id: int, s: dict[str, Any]) -> None:
+    """One exported session with its samples, events, trials and per-motion results."""
+    cur = conn.execute(
+        f"INSERT INTO sessions (patient_id, {', '.join(SESSION_FIELDS)}) "
+        f"VALUES ({', '.join('?' * (len(SESSION_FIELDS) + 1))})",
+        (patient_id, *_session_values(s)),
+    )
+    sid = int(cur.lastrowid)
+    for table, columns in (
+        ("samples", SAMPLE_COLUMNS),
+        ("events", EVENT_COLUMNS),
+        ("results", TRIAL_COLUMNS),
+        ("motion_results", MOTION_RESULT_COLUMNS),
+    ):
+        conn.executemany(
+            f"INSERT INTO {table} (session_id, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})",
+            [(sid, *r) for r in s.get(table) or []],
+        )
