@@ -26,10 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
-
     from app.core.offline_protocol import run_offline_protocol
     from app.core.protocol import ProtocolConfig
+    from app.core.protocol_options import protocol_options
 
     with open_store_from(args) as store:
         patient = store.get_patient(args.patient)  # before minutes of video analysis
@@ -51,11 +50,9 @@ def run(args: argparse.Namespace) -> int:
             samples, camera = read_samples_csv(args.samples_csv), str(args.samples_csv)
         config = ProtocolConfig(free_mode=True)
         outcome = run_offline_protocol(samples, config)
-        protocol = {k: v for k, v in asdict(config).items() if k != "compensation"}
-        protocol["motions"] = list(config.motions)
         session = store.start_session(
             patient.id, clinician=args.clinician, engine=engine, camera=camera, notes=args.notes,
-            norm_set=args.norms, protocol=protocol, started_at=args.started_at,
+            norm_set=args.norms, protocol=protocol_options(config), started_at=args.started_at,
         )  # fmt: skip
         writer = store.open_writer(session.id)
         for s in samples:
