@@ -83,67 +83,15 @@ def _page_results(data: ReportData):
     fig = _figure()
     fig.text(0.06, 0.965, "Cervical range of motion", fontsize=17, weight="bold", va="top")
     fig.text(0.94, 0.965, f"Patient {data.patient_label}", fontsize=13, weight="bold", va="top", ha="right")
-    y = 0.93
-    left = [*data.patient_details, *data.session_details[:3]]
-    right = list(data.session_details[3:])
-    right.append(("Norms", data.norm_set.name))
-    for i in range(max(len(left), len(right))):
-        if i < len(left):
-            fig.text(0.06, y, f"{left[i][0]}: {left[i][1]}", fontsize=8.5, va="top")
-        if i < len(right):
-            fig.text(0.52, y, f"{right[i][0]}: {right[i][1]}"[:70], fontsize=8.5, va="top")
-        y -= 0.017
-
-    # Results table
-    rows = []
-    recorded = data.recorded()
-    for r in data.results:
-        trials = [t for t in r.trials if not t.discarded]
-        trial_text = ", ".join(f"{t.max_deg:.0f}" + ("*" if t.flags else "") for t in trials) or "-"
-        pct = percent_of_norm(r.recorded_deg, r.motion, data.norm_set)
-        rep = repeatability_text(r)
-        pain = data.pain.get(r.motion)
-        rows.append(
-            [
-                DIRECTION_LABELS[r.motion], trial_text, _deg(r.recorded_deg), _deg(data.norm_set.norm_for(r.motion)),
-                "-" if pct is None else f"{pct:.0f} %", rep, _codes(r.flags) or "-", "-" if pain is None else str(pain),
-            ]  # fmt: skip
-        )
+    y = _details(fig, data, 0.93)
+    rows = _result_rows(data)
     table_h = 0.021 * (len(rows) + 1)
     ax = fig.add_axes([0.06, y - 0.02 - table_h, 0.88, table_h])
-    ax.axis("off")
     ax.set_title("Active range of motion (degrees)", fontsize=11, loc="left", weight="bold")
     header = ["Motion", "Trials", "Recorded", "Norm", "% of norm", "Repeatable", "Flags", "Pain"]
-    table = ax.table(cellText=rows, colLabels=header, bbox=[0, 0, 1, 1], cellLoc="center",
-                     colWidths=[0.18, 0.17, 0.09, 0.07, 0.09, 0.15, 0.18, 0.07])  # fmt: skip
-    table.auto_set_font_size(False)
-    table.set_fontsize(8.5)
-    for (row, col), cell in table.get_celld().items():
-        if row == 0:
-            cell.set_facecolor("#e8e8e8")
-            cell.set_text_props(weight="bold")
-        elif col == 6 and rows[row - 1][6] != "-":
-            cell.set_facecolor("#fde3c8")
+    _flagged_table(ax, rows, header, [0.18, 0.17, 0.09, 0.07, 0.09, 0.15, 0.18, 0.07], 8.5, flag_col=6, bold_header=True)
     y -= table_h + 0.04
-
-    lines = ["Trials marked * carry a flag." if any(r.flags for r in data.results) else "No trial carries a flag."]
-    lines += flag_advice_lines(f for r in data.results for f in r.flags)
-    lines.append("Recorded = greatest trial of a set that agrees within 10 % or 5° (AMA Guides rule).")
-    if any(repeatability_text(r) == TOO_FEW_TRIALS for r in data.results):
-        lines.append(f"Repeatable '{TOO_FEW_TRIALS}': the rule needs at least {MIN_TRIALS_TO_JUDGE} trials of a motion "
-                     "(e.g. one excursion in a recorded video); measure again to judge it.")  # fmt: skip
-    for a in asymmetries(recorded):
-        lines.append(("! " if a.flagged else "") + "L/R " + a.text + " (flag: > 10° or > 15 %)")
-    combined = combined_rom(recorded)
-    if combined is not None:
-        if data.norm_set.combined_normal_deg is not None:
-            normal, what = data.norm_set.combined_normal_deg, "normal"
-        else:
-            normal, what = sum(data.norm_set.values.values()), "sum of the norms"
-        lines.append(f"Combined range of motion: {combined:.0f}° ({what} {normal:.0f}°, {100 * combined / normal:.0f} %)")
-    else:
-        lines.append("Combined range of motion: not all six directions measured")
-    for line in lines:
+    for line in _result_notes(data):
         for chunk in _wrap(line, 120):
             fig.text(0.06, y, chunk, fontsize=8, va="top")
             y -= 0.015
@@ -153,6 +101,77 @@ def _page_results(data: ReportData):
     _star_chart(fig, data, [0.2, 0.07, 0.6, min(0.4, y - 0.13)])
     fig.text(0.06, 0.02, _footer(data), fontsize=6.5, color="#555555")
     return fig
+
+
+def _details(fig, data: ReportData, y: float) -> float:
+    """Patient and session details in two columns from ``y`` down; returns the y below them."""
+    left = [*data.patient_details, *data.session_details[:3]]
+    right = list(data.session_details[3:])
+    right.append(("Norms", data.norm_set.name))
+    for i in range(max(len(left), len(right))):
+        if i < len(left):
+            fig.text(0.06, y, f"{left[i][0]}: {left[i][1]}", fontsize=8.5, va="top")
+        if i < len(right):
+            fig.text(0.52, y, f"{right[i][0]}: {right[i][1]}"[:70], fontsize=8.5, va="top")
+        y -= 0.017
+    return y
+
+
+def _result_rows(data: ReportData) -> list[list[str]]:
+    """One results-table row per measured motion: trials, recorded, norm, %, repeatable, flags, pain."""
+    rows = []
+    for r in data.results:
+        trials = [t for t in r.trials if not t.discarded]
+        trial_text = ", ".join(f"{t.max_deg:.0f}" + ("*" if t.flags else "") for t in trials) or "-"
+        pct = percent_of_norm(r.recorded_deg, r.motion, data.norm_set)
+        pain = data.pain.get(r.motion)
+        rows.append(
+            [
+                DIRECTION_LABELS[r.motion], trial_text, _deg(r.recorded_deg), _deg(data.norm_set.norm_for(r.motion)),
+                "-" if pct is None else f"{pct:.0f} %", repeatability_text(r), _codes(r.flags) or "-",
+                "-" if pain is None else str(pain),
+            ]  # fmt: skip
+        )
+    return rows
+
+
+def _flagged_table(ax, rows: list[list[str]], header: list[str], widths: list[float], fontsize: float,
+                   flag_col: int, bold_header: bool) -> None:  # fmt: skip
+    """A table filling ``ax``: grey header, rows whose ``flag_col`` holds a flag shaded orange."""
+    ax.axis("off")
+    table = ax.table(cellText=rows, colLabels=header, bbox=[0, 0, 1, 1], cellLoc="center", colWidths=widths)
+    table.auto_set_font_size(False)
+    table.set_fontsize(fontsize)
+    for (row, col), cell in table.get_celld().items():
+        if row == 0:
+            cell.set_facecolor("#e8e8e8")
+            if bold_header:
+                cell.set_text_props(weight="bold")
+        elif col == flag_col and rows[row - 1][flag_col] != "-":
+            cell.set_facecolor("#fde3c8")
+
+
+def _result_notes(data: ReportData) -> list[str]:
+    """The lines under the results table: flags and their advice, the rule, asymmetry, combined ROM."""
+    recorded = data.recorded()
+    lines = ["Trials marked * carry a flag." if any(r.flags for r in data.results) else "No trial carries a flag."]
+    lines += flag_advice_lines(f for r in data.results for f in r.flags)
+    lines.append("Recorded = greatest trial of a set that agrees within 10 % or 5° (AMA Guides rule).")
+    if any(repeatability_text(r) == TOO_FEW_TRIALS for r in data.results):
+        lines.append(f"Repeatable '{TOO_FEW_TRIALS}': the rule needs at least {MIN_TRIALS_TO_JUDGE} trials of a motion "
+                     "(e.g. one excursion in a recorded video); measure again to judge it.")  # fmt: skip
+    for a in asymmetries(recorded):
+        lines.append(("! " if a.flagged else "") + "L/R " + a.text + " (flag: > 10° or > 15 %)")
+    combined = combined_rom(recorded)
+    if combined is None:
+        lines.append("Combined range of motion: not all six directions measured")
+        return lines
+    if data.norm_set.combined_normal_deg is not None:
+        normal, what = data.norm_set.combined_normal_deg, "normal"
+    else:
+        normal, what = sum(data.norm_set.values.values()), "sum of the norms"
+    lines.append(f"Combined range of motion: {combined:.0f}° ({what} {normal:.0f}°, {100 * combined / normal:.0f} %)")
+    return lines
 
 
 def flag_advice_lines(flags) -> list[str]:
@@ -308,16 +327,8 @@ def _pages_trials(data: ReportData) -> list:
         else:
             height = 0.021 * (len(chunk) + 1)
             ax = fig.add_axes([0.06, 0.93 - height, 0.88, height])
-            ax.axis("off")
-            table = ax.table(cellText=chunk, colLabels=header, bbox=[0, 0, 1, 1], cellLoc="center",
-                             colWidths=[0.17, 0.13, 0.04, 0.08, 0.08, 0.08, 0.08, 0.34])  # fmt: skip
-            table.auto_set_font_size(False)
-            table.set_fontsize(7.5)
-            for (row, col), cell in table.get_celld().items():
-                if row == 0:
-                    cell.set_facecolor("#e8e8e8")
-                elif col == 7 and chunk[row - 1][7] != "-":
-                    cell.set_facecolor("#fde3c8")
+            widths = [0.17, 0.13, 0.04, 0.08, 0.08, 0.08, 0.08, 0.34]
+            _flagged_table(ax, chunk, header, widths, 7.5, flag_col=7, bold_header=False)
         if n == len(chunks) - 1 and data.notes:
             fig.text(0.06, 0.06, "Notes: " + data.notes[:300], fontsize=8, va="bottom", wrap=True)
         fig.text(0.06, 0.02, _footer(data), fontsize=6.5, color="#555555")
