@@ -28,8 +28,9 @@ def main() -> int:
     from app.core.offline_analysis import analyze_video
     from app.core.pipeline import MeasurementPipeline
     from app.engines.factory import create_engine
+    from app.model_folders import default_model_dirs
 
-    pipeline = MeasurementPipeline(engine=create_engine(args.engine, args.model, "auto"))
+    pipeline = MeasurementPipeline(engine=create_engine(args.engine, args.model, "auto", default_model_dirs()))
     result = analyze_video(args.video, pipeline)
     print(f"video {args.video.name}: {len(result.samples)} frames, cores {os.cpu_count()}, engine {args.engine}")
     print(f"throughput {result.frames_per_second:.1f} frames/s (video is {result.video_fps:.0f} frames/s)")

@@ -106,7 +106,7 @@ def export_variants(checkpoint: Path, out_dir: Path, data_dir: Path | None = Non
 
 def registry_model() -> Path | None:
     """The first usable fp32 model in models/ or the user's model folder (what --engine onnx would use)."""
-    from app.engines.factory import default_model_dirs
+    from app.model_folders import default_model_dirs
     from app.engines.model_registry import find_models
 
     usable = [e for e in find_models(default_model_dirs()) if e.info is not None and e.info.precision == "fp32"]

@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from app.core.pipeline import MeasurementPipeline
     from app.core.sample_csv import write_samples_csv
     from app.engines.factory import create_engine
+    from app.model_folders import default_model_dirs
 
     if args.neutral_seconds <= 0:
         raise InputError("--neutral-seconds must be positive")
@@ -45,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
         if out is not None and not out.parent.exists():
             raise InputError(f"{out}: folder {out.parent} does not exist")
     camera = camera_from_args(args)
-    engine = create_engine(args.engine, args.model, args.device)  # before the tracker's models load
+    # Before the tracker's models load; --model, else the first model in models/ or the user's folder.
+    engine = create_engine(args.engine, args.model, args.device, default_model_dirs())
     pipeline = MeasurementPipeline(engine=engine, tracker=HeadTracker.for_camera(camera))
     bar = tqdm(total=0, unit="frame", file=sys.stderr, disable=args.no_progress, desc=args.video.name)
 

@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.engines.factory import default_model_dirs
     from app.engines.model_registry import find_models
+    from app.model_folders import default_model_dirs
 
     folders = list(args.dir) if args.dir else default_model_dirs(args.data_dir)
     entries = find_models(folders)

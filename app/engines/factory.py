@@ -22,8 +22,10 @@ def create_engine(
 ) -> PoseEngine:
     """The engine called ``name``; ``model_path``/``device``/``model_dirs`` only matter for ``onnx``.
 
-    ``onnx`` without ``model_path`` uses the first usable model found in ``model_dirs`` (default:
-    ``models/``, then the user's model folder) and says which; with none found it refuses.
+    ``onnx`` without ``model_path`` uses the first usable model found in ``model_dirs`` and says
+    which; with none found it refuses. The caller passes the folders (the CLI and the GUI:
+    ``app.model_folders.default_model_dirs()``, which adds the user's model folder); without
+    them only the repository's ``models/`` is searched.
     """
     if name == EngineName.ONNX:
         return create_onnx_engine(model_path, device, model_dirs)
@@ -35,24 +37,13 @@ def create_engine(
 def create_onnx_engine(
     model_path: str | os.PathLike[str] | None, device: str = Device.AUTO, model_dirs: Sequence[Path] | None = None
 ) -> PoseEngine:
+    from app.engines.model_registry import REPO_MODELS_DIR
     from app.engines.onnx_engine import OnnxEngine
     from app.engines.onnx_session import SessionConfig
 
     if model_path is None:
-        model_path = default_model_path(default_model_dirs() if model_dirs is None else model_dirs)
+        model_path = default_model_path([REPO_MODELS_DIR] if model_dirs is None else model_dirs)
     return OnnxEngine(model_path, SessionConfig(device=device))
-
-
-def default_model_dirs(data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
-    """``models/`` and the user data folder's models (``--data-dir`` > ``$CERVICAM_DATA`` > default).
-
-    The factory is where the CLI and the GUI meet the engines, so the user data folder is
-    resolved here and passed in; the registry and the engines do not know the store.
-    """
-    from app.engines.model_registry import model_dirs
-    from app.store.paths import resolve_data_dir
-
-    return model_dirs(resolve_data_dir(data_dir))
 
 
 def default_model_path(dirs: Sequence[Path]) -> Path:

@@ -17,10 +17,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PLAIN_CORE = ("angles", "types", "protocol", "rom", "norms", "compensation", "offline_protocol", "sample_csv")
+PLAIN_CORE = ("angles", "types", "protocol", "rom", "norms", "compensation", "offline_protocol", "sample_csv", "protocol_options")
 OUTER_LAYERS = ("app.report", "app.engines", "app.store", "app.ui", "app.cli")
-# The factory is where the CLI and the GUI meet the engines: it resolves the user data folder.
-ENGINE_WIRING = ("factory.py",)
 
 
 def _run_python(script: str) -> subprocess.CompletedProcess:
@@ -89,7 +87,8 @@ def test_core_imports_no_outer_layer() -> None:
 
 @pytest.mark.parametrize("forbidden", ["app.store", "app.report", "app.ui", "app.cli"])
 def test_engines_do_not_reach_into_outer_layers(forbidden: str) -> None:
-    assert _leaks("app/engines", (forbidden,), exempt=ENGINE_WIRING) == {}
+    # No exemption: the caller passes the model folders (app.model_folders composes them).
+    assert _leaks("app/engines", (forbidden,)) == {}
 
 
 def test_the_source_scan_sees_lazy_imports(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ import pytest
 from app.core.angles import angles_from_matrix
 from app.core.types import Frame, HeadBox, HeadObservation
 from app.engines import model_registry
-from app.engines.factory import create_engine, default_model_dirs
+from app.engines.factory import create_engine
+from app.model_folders import default_model_dirs
 from app.errors import InputError
 
 
@@ -45,7 +46,20 @@ def test_onnx_without_model_looks_in_the_user_data_folder(contract_model: Path, 
     shutil.copy(contract_model, tmp_path / "models" / "user.onnx")
     repo_models = [e for e in model_registry.find_models([model_registry.REPO_MODELS_DIR]) if e.info is not None]
     expected = repo_models[0].path if repo_models else tmp_path / "models" / "user.onnx"
-    assert create_engine("onnx", None, "cpu").info.path == expected
+    assert create_engine("onnx", None, "cpu", default_model_dirs()).info.path == expected
+
+
+def test_without_folders_only_the_repository_models_are_searched(contract_model: Path, tmp_path: Path, monkeypatch) -> None:
+    # The engines take the folders from their caller; they never resolve the user data folder.
+    monkeypatch.setenv("CERVICAM_DATA", str(tmp_path))
+    (tmp_path / "models").mkdir()
+    shutil.copy(contract_model, tmp_path / "models" / "user.onnx")
+    repo_models = [e for e in model_registry.find_models([model_registry.REPO_MODELS_DIR]) if e.info is not None]
+    if repo_models:
+        assert create_engine("onnx", None, "cpu").info.path == repo_models[0].path
+    else:
+        with pytest.raises(InputError, match="no usable model in"):
+            create_engine("onnx", None, "cpu")
 
 
 def test_unknown_engine_is_refused() -> None:
