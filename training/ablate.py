@@ -19,6 +19,7 @@ from pathlib import Path
 
 from app.errors import InputError
 from training.checkpoint import BEST_NAME
+from training.cli import EXIT_BAD_INPUT, attempt, setup_logging
 from training.config import load_config
 from training.dataset import has_landmarks, load_split
 from training.evaluate import evaluate_checkpoint, markdown_table
@@ -97,18 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(logging.WARNING)
     overrides = list(args.overrides)
     if args.epochs is not None:
         overrides.append(f"train.epochs={args.epochs}")
     if args.no_pretrained:
         overrides.append("model.pretrained_cnn=false")
-    try:
-        table, _ = run_grid(args.data, args.out, tuple(args.only or GRID), overrides, args.weights, args.skip_existing, args.split)
-    except InputError as exc:
-        print(f"ablate: {exc}", file=sys.stderr)
-        return 2
-    print(table)
+    grid = attempt("ablate", lambda: run_grid(args.data, args.out, tuple(args.only or GRID), overrides, args.weights, args.skip_existing, args.split))
+    if grid is None:
+        return EXIT_BAD_INPUT
+    print(grid[0])
     print(f"Wrote {args.out / 'ablation.md'}")
     return 0
 

@@ -22,6 +22,7 @@ from app.core.angles import DIRECTIONS, describe
 from app.core.crop import CropRule
 from app.errors import InputError
 from training.biwi import biwi_rotation_to_angles, find_hpdb, head_box, list_frames, read_calibration, read_pose
+from training.cli import EXIT_BAD_INPUT, attempt
 from training.crop_cache import read_rgb
 
 
@@ -78,11 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--sequence", help="one sequence folder, e.g. 01 (default: all)")
     args = p.parse_args(argv)
-    try:
-        paths = check(args.biwi, args.out, args.sequence)
-    except InputError as exc:
-        print(f"check_biwi: {exc}", file=sys.stderr)
-        return 2
+    paths = attempt("check_biwi", lambda: check(args.biwi, args.out, args.sequence))
+    if paths is None:
+        return EXIT_BAD_INPUT
     for path in paths:
         print(path)
     return 0

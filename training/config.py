@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from app.engines.choices import DEVICES, Device
 from app.errors import InputError
 from training.models import ACTIVATIONS, ARCHITECTURES, BACKBONES, NORMS, ModelSpec
 
@@ -50,7 +51,7 @@ class TrainConfig:
     loss: str = "smooth_l1"  # or "l1", "mse" on angles in degrees
     aux_landmark_weight: float = 0.0  # > 0: supervise the 1404/99 heads with MediaPipe landmarks
     seed: int = 42
-    device: str = "auto"  # auto | cpu | cuda
+    device: str = Device.AUTO.value  # one of app.engines.choices.DEVICES (plain text: checkpoints hold plain types)
     amp: bool = True  # mixed precision, CUDA only
     max_steps_per_epoch: int = 0  # 0 = whole epoch; > 0 for smoke runs and tests
     checkpoint_every: int = 1  # epochs between 'last' checkpoints (the final epoch is always saved)
@@ -127,8 +128,8 @@ def validate(cfg: RunConfig) -> RunConfig:
         raise InputError(f"model.norm must be one of {', '.join(NORMS)}, not {m.norm!r}")
     if m.input_size < 32:
         raise InputError(f"model.input_size must be at least 32, not {m.input_size}")
-    if t.device not in ("auto", "cpu", "cuda"):
-        raise InputError(f"train.device must be auto, cpu or cuda, not {t.device!r}")
+    if t.device not in DEVICES:
+        raise InputError(f"train.device must be {', '.join(DEVICES)}, not {t.device!r}")
     if t.loss not in ("smooth_l1", "l1", "mse"):
         raise InputError(f"train.loss must be smooth_l1, l1 or mse, not {t.loss!r}")
     for key, value in (("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.checkpoint_every", t.checkpoint_every), ("train.log_every", t.log_every)):

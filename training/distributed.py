@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
+from app.engines.choices import Device
 from app.errors import InputError
 
 
@@ -54,7 +55,7 @@ def shutdown_distributed() -> None:
 
 def resolve_device(name: str, local_rank: int = 0) -> torch.device:
     """``auto`` | ``cpu`` | ``cuda`` (this rank's GPU) as a device; ``cuda`` without one is refused."""
-    if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
+    if name == Device.CUDA or (name == Device.AUTO and torch.cuda.is_available()):
         if not torch.cuda.is_available():
             raise InputError("--device cuda asked but no CUDA device is available; use --device cpu")
         return torch.device("cuda", local_rank)

@@ -21,6 +21,7 @@ from torch.utils.data import DataLoader
 
 from app.errors import InputError
 from training.checkpoint import model_from_checkpoint
+from training.cli import EXIT_BAD_INPUT, attempt, setup_logging
 from training.dataset import CropDataset, LandmarkDataset
 from training.metrics import AXES, fsanet_mae, mae_by_yaw_bin, mae_per_axis
 from training.train import predict
@@ -135,16 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(logging.WARNING)
     if args.names and len(args.names) != len(args.checkpoint):
         print("evaluate: --names needs one name per checkpoint", file=sys.stderr)
-        return 2
-    try:
-        names = args.names or [None] * len(args.checkpoint)
-        results = [evaluate_checkpoint(c, args.data, args.split, n) for c, n in zip(args.checkpoint, names)]
-    except InputError as exc:
-        print(f"evaluate: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    names = args.names or [None] * len(args.checkpoint)
+    results = attempt("evaluate", lambda: [evaluate_checkpoint(c, args.data, args.split, n) for c, n in zip(args.checkpoint, names)])
+    if results is None:
+        return EXIT_BAD_INPUT
     for r in results:
         print(format_report(r))
     table = markdown_table(results)

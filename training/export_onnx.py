@@ -65,6 +65,7 @@ from torch import nn
 from app.core.crop import CropRule
 from app.errors import InputError
 from training.checkpoint import model_from_checkpoint
+from training.cli import EXIT_BAD_INPUT, attempt, setup_logging
 from training.config import RunConfig
 from training.dataset import load_split, normalize_images
 from training.metrics import fsanet_mae, mae_per_axis
@@ -278,12 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        path = export_onnx(args.checkpoint, args.out, args.data, args.split, args.int8, args.fp16, args.max_frames)
-    except InputError as exc:
-        print(f"export_onnx: {exc}", file=sys.stderr)
-        return 2
+    setup_logging(logging.WARNING)
+    path = attempt("export_onnx", lambda: export_onnx(args.checkpoint, args.out, args.data, args.split, args.int8, args.fp16, args.max_frames))
+    if path is None:
+        return EXIT_BAD_INPUT
     print(f"Wrote {path}, {path.with_suffix('.json').name}, {path.with_suffix('.md').name}")
     return 0
 

@@ -28,6 +28,7 @@ from tqdm import tqdm
 from app.core.crop import CropRule, crop_box
 from app.errors import InputError
 from training.biwi import biwi_rotation_to_angles, dataset_name, find_hpdb, head_box, list_frames, list_sequences, read_calibration, read_pose
+from training.cli import EXIT_BAD_INPUT, attempt, setup_logging
 from training.crop_cache import cache_path, read_rgb
 from training.splits import SPLIT_NAMES, random_split, subject_split
 
@@ -204,12 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        result = preprocess(args.biwi, args.out, args.split, args.seed, args.landmarks, args.crop_size, args.margin)
-    except InputError as exc:
-        print(f"preprocess: {exc}", file=sys.stderr)
-        return 2
+    setup_logging(logging.INFO if args.verbose else logging.ERROR)
+    result = attempt("preprocess", lambda: preprocess(args.biwi, args.out, args.split, args.seed, args.landmarks, args.crop_size, args.margin))
+    if result is None:
+        return EXIT_BAD_INPUT
     print(f"Total samples collected: {result.total}")
     c = result.counts
     print(f"Train: {c['train']} | Val: {c['val']} | Test: {c['test']}")

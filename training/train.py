@@ -29,8 +29,10 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm import tqdm
 
+from app.engines.choices import DEVICES, Device
 from app.errors import InputError
 from training.checkpoint import BEST_NAME, LAST_NAME, load_checkpoint, save_checkpoint
+from training.cli import EXIT_BAD_INPUT, attempt, setup_logging
 from training.config import RunConfig, config_to_dict, load_config
 from training.dataset import CropDataset, LandmarkDataset, normalize_images
 from training.distributed import Distributed, resolve_device, setup_distributed, shutdown_distributed
@@ -272,7 +274,7 @@ def train(
 ) -> TrainResult:
     """The whole run (the references' ``main``): set up, then each epoch train, evaluate, save, log."""
     data_dir, out_dir = Path(data_dir), Path(out_dir)
-    dist_info = setup_distributed("cuda" if cfg.train.device != "cpu" and torch.cuda.is_available() else "cpu")
+    dist_info = setup_distributed("cuda" if cfg.train.device != Device.CPU and torch.cuda.is_available() else "cpu")
     device = resolve_device(cfg.train.device, dist_info.local_rank)
     if device.type == "cuda":
         torch.cuda.set_device(device)
@@ -323,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--no-pretrained", action="store_true", help="random backbone init (no ImageNet weights)")
     p.add_argument("--weights", type=Path, help="ImageNet backbone state dict to use instead of downloading")
-    p.add_argument("--device", choices=("cpu", "cuda", "auto"))
+    p.add_argument("--device", choices=DEVICES)
     p.add_argument("--resume", type=Path, help="continue from a checkpoint (normally OUT/cervical_headpose_cnn_last.pth)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -348,15 +350,18 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
+    setup_logging(logging.INFO if args.verbose else logging.WARNING)
+
+    def run() -> TrainResult:
         cfg = config_from_args(args)
-        result = train(cfg, Path(cfg.data.dir), args.out, args.resume, args.weights, show_progress=not args.quiet)
-    except InputError as exc:
-        print(f"train: {exc}", file=sys.stderr)
-        return 2
+        return train(cfg, Path(cfg.data.dir), args.out, args.resume, args.weights, show_progress=not args.quiet)
+
+    try:
+        result = attempt("train", run)
     finally:
         shutdown_distributed()
+    if result is None:
+        return EXIT_BAD_INPUT
     if int(os.environ.get("RANK", "0")) == 0:  # under torchrun only rank 0 tracks the best model
         print(f"Best validation MAE: {result.best_val_mae:.3f} deg -> {result.best_path}")
     return 0
