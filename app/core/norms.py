@@ -67,29 +67,24 @@ def _six(flexion: float, extension: float, lateral: float, rotation: float) -> M
     return MappingProxyType(values)
 
 
+AMA_SOURCE = (
+    "AMA Guides to the Evaluation of Permanent Impairment, 5th ed. (2001), ch. 15, "
+    "cervical spine range-of-motion method: flexion 50, extension 60, lateral "
+    "flexion 45, rotation 80 degrees"
+)
+VA_SOURCE = (
+    "US Code of Federal Regulations 38 CFR 4.71a, Plate V and General Rating Formula "
+    "for Diseases and Injuries of the Spine, Note (2): flexion 45, extension 45, "
+    "lateral flexion 45, rotation 80 degrees; normal combined range 340 degrees"
+)
+# VA's combined normal range is its own number (340), not the sum of the six norms.
 NORM_SETS: Mapping[str, NormSet] = MappingProxyType(
     {
         NormSetKey.AMA: NormSet(
-            key=NormSetKey.AMA,
-            name="AMA Guides",
-            source=(
-                "AMA Guides to the Evaluation of Permanent Impairment, 5th ed. (2001), ch. 15, "
-                "cervical spine range-of-motion method: flexion 50, extension 60, lateral "
-                "flexion 45, rotation 80 degrees"
-            ),
-            values=_six(flexion=50.0, extension=60.0, lateral=45.0, rotation=80.0),
-            combined_normal_deg=None,
+            NormSetKey.AMA, "AMA Guides", AMA_SOURCE, _six(flexion=50.0, extension=60.0, lateral=45.0, rotation=80.0)
         ),
         NormSetKey.VA: NormSet(
-            key=NormSetKey.VA,
-            name="US VA 38 CFR 4.71a",
-            source=(
-                "US Code of Federal Regulations 38 CFR 4.71a, Plate V and General Rating Formula "
-                "for Diseases and Injuries of the Spine, Note (2): flexion 45, extension 45, "
-                "lateral flexion 45, rotation 80 degrees; normal combined range 340 degrees"
-            ),
-            values=_six(flexion=45.0, extension=45.0, lateral=45.0, rotation=80.0),
-            combined_normal_deg=340.0,
+            NormSetKey.VA, "US VA 38 CFR 4.71a", VA_SOURCE, _six(flexion=45.0, extension=45.0, lateral=45.0, rotation=80.0), 340.0
         ),
     }
 )

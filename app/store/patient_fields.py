@@ -8,9 +8,12 @@ normalised (stripped, upper-case sex, ``None`` for blanks); anything impossible 
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
 from app.errors import InputError
 
@@ -21,6 +24,7 @@ MAX_NAME_CHARS = 200
 MAX_PSEUDONYM_CHARS = 32
 _AGE_BAND = re.compile(r"^(\d{1,3})\s*(?:-\s*(\d{1,3})|\+)$")  # "40-49" or "90+"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,18 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _optional(check: Callable[..., T]) -> Callable[..., T | None]:
+    """Every field may be left out: a blank value (None, '' or spaces) is None, not checked."""
+
+    @functools.wraps(check)
+    def checked(value: Any, *args: Any, **kwargs: Any) -> T | None:
+        return None if _blank(value) else check(value, *args, **kwargs)
+
+    return checked
+
+
+@_optional
 def check_birth_year(value: int | str | None, today: date | None = None) -> int | None:
-    if _blank(value):
-        return None
     this_year = (today or date.today()).year
     text = str(value).strip()
     if isinstance(value, bool) or not re.fullmatch(r"\d{4}", text):
@@ -49,18 +62,16 @@ def check_birth_year(value: int | str | None, today: date | None = None) -> int 
     return year
 
 
+@_optional
 def check_sex(value: str | None) -> str | None:
-    if _blank(value):
-        return None
     text = str(value).strip().upper()
     if text not in SEXES:
         raise InputError(f"sex must be F, M or X (or left out), not {str(value).strip()!r}")
     return text
 
 
+@_optional
 def check_age_band(value: str | None) -> str | None:
-    if _blank(value):
-        return None
     text = str(value).strip()
     match = _AGE_BAND.fullmatch(text)
     if match is None or (match.group(2) is not None and int(match.group(2)) < int(match.group(1))):
@@ -69,9 +80,8 @@ def check_age_band(value: str | None) -> str | None:
     return f"{int(low)}+" if high is None else f"{int(low)}-{int(high)}"
 
 
+@_optional
 def check_name(value: str | None) -> str | None:
-    if _blank(value):
-        return None
     text = " ".join(str(value).split())  # newlines and tabs from a paste become single spaces
     if _CONTROL.search(text):
         raise InputError("name must not contain control characters")
@@ -80,9 +90,8 @@ def check_name(value: str | None) -> str | None:
     return text
 
 
+@_optional
 def check_pseudonym(value: str | None) -> str | None:
-    if _blank(value):
-        return None
     text = str(value).strip()
     if len(text) > MAX_PSEUDONYM_CHARS or _CONTROL.search(text) or " " in text:
         raise InputError(f"patient ID must be one word of at most {MAX_PSEUDONYM_CHARS} characters, not {text!r}")
