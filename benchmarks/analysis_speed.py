@@ -16,11 +16,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.engines.choices import ENGINE_NAMES, Device, EngineName  # noqa: E402  (after the path)
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("video", nargs="?", type=Path, default=ROOT / "assets" / "demo_clinic.mp4")
-    parser.add_argument("--engine", default="landmarks")
+    parser.add_argument("--engine", choices=ENGINE_NAMES, default=EngineName.LANDMARKS)
     parser.add_argument("--model", type=Path)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -30,7 +32,7 @@ def main() -> int:
     from app.engines.factory import create_engine
     from app.model_folders import default_model_dirs
 
-    pipeline = MeasurementPipeline(engine=create_engine(args.engine, args.model, "auto", default_model_dirs()))
+    pipeline = MeasurementPipeline(engine=create_engine(args.engine, args.model, Device.AUTO, default_model_dirs()))
     result = analyze_video(args.video, pipeline)
     print(f"video {args.video.name}: {len(result.samples)} frames, cores {os.cpu_count()}, engine {args.engine}")
     print(f"throughput {result.frames_per_second:.1f} frames/s (video is {result.video_fps:.0f} frames/s)")

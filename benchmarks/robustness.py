@@ -143,10 +143,11 @@ def analyse_and_score(args: tuple[str, Path, Path, CameraAssumption, Path]):
     from app.core.offline_analysis import analyze_video
     from app.core.pipeline import MeasurementPipeline
     from app.core.sample_csv import write_samples_csv
+    from app.engines.choices import EngineName
     from app.engines.factory import create_engine
 
     name, video, truth, camera, out = args
-    pipeline = MeasurementPipeline(create_engine("landmarks", None), tracker=HeadTracker.for_camera(camera))
+    pipeline = MeasurementPipeline(create_engine(EngineName.LANDMARKS, None), tracker=HeadTracker.for_camera(camera))
     result = analyze_video(video, pipeline)
     write_samples_csv(result.samples, out)
     return name, score(out, truth)
