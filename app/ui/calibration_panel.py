@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGroupBox, QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.calibration_view import CalibrationState, CalibrationView, calibration_view
 from app.ui.theme import BAD_COLOR, OK_COLOR, WARN_COLOR
@@ -29,10 +29,17 @@ class CalibrationPanel(QGroupBox):
         self.button = QPushButton("Calibrate neutral  [C]")
         self.button.clicked.connect(self.calibrate_requested)
         self.button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # As wide as its widest text: the bar beside it keeps its length whatever the button says.
+        texts = ("Calibrate neutral  [C]", "Recalibrate  [C]", "Calibrating…")
+        self.button.setFixedWidth(max(self.button.fontMetrics().horizontalAdvance(t) for t in texts) + 32)
+        row = QHBoxLayout()  # the bar (kept in place when hidden) beside the button: one line
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.button)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 6)
+        layout.setSpacing(4)
         layout.addWidget(self.state)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.button)
+        layout.addLayout(row)
         self.view: CalibrationView | None = None
         self.show_view(calibration_view(False, 0.0, False, duration_s))
 

@@ -212,12 +212,14 @@ class LiveController(QObject):
     def test_running(self) -> bool:
         return self.session.guided
 
-    def use_camera(self, camera: Any) -> None:
-        """Measure with this camera from now on (the neutral is measured again); nothing when it is the one in use."""
+    def use_camera(self, camera: Any) -> bool:
+        """Measure with this camera from now on (the neutral is measured again); nothing (False)
+        when it is the one in use."""
         current = getattr(self.pipeline, "camera", None)
         if current is not None and (current, current.calibration) == (camera, camera.calibration):
-            return
+            return False
         self.processing.submit(lambda p: p.set_camera(camera))
+        return True
 
     def reset_maxima(self) -> None:
         self.session.reset_maxima()

@@ -180,13 +180,37 @@ class ReportPreview(QDialog):
         pdfs = [f for f in self.files if f.suffix == ".pdf"]
         if pdfs:
             open_pdf = QPushButton("Open PDF")
-            open_pdf.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(pdfs[0]))))
+            open_pdf.clicked.connect(lambda: self.open_pdf(pdfs[0]))
             buttons.addButton(open_pdf, QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_problem = QLabel("")
+        self.open_problem.setWordWrap(True)
+        self.open_problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(listing)
+        layout.addWidget(self.open_problem)
         layout.addWidget(buttons)
         self.resize(720, 700)
+
+    def open_pdf(self, path: Path) -> bool:
+        """Open in the system's PDF viewer; say so when there is none (Qt only returns False)."""
+        opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self.open_problem.setText("" if opened else f"No PDF viewer could open it: the report is at {path}")
+        return bool(opened)
+
+
+class FieldOfViewBox(QDoubleSpinBox):
+    """The field of view: one step below the range means "not set" (62° assumed); Up from there
+    goes to the assumed 62°, not to the range's 20°."""
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 (Qt's name)
+        if self.value() < HFOV_RANGE_DEG[0] and steps > 0:
+            self.setValue(DEFAULT_HFOV_DEG)
+            return
+        if self.value() >= HFOV_RANGE_DEG[0] and self.value() + steps * self.singleStep() < HFOV_RANGE_DEG[0]:
+            self.setValue(self.minimum())  # below 20°: back to "not set"
+            return
+        super().stepBy(steps)
 
 
 class SettingsDialog(QDialog):
@@ -215,7 +239,7 @@ class SettingsDialog(QDialog):
         self.calibration.setRange(1.0, 10.0)
         self.calibration.setSuffix(" s")
         self.calibration.setValue(settings.calibration_s)
-        self.camera_hfov = QDoubleSpinBox()
+        self.camera_hfov = FieldOfViewBox()
         # One step below the range means "not set" (Qt shows the special text at the minimum).
         low, high = HFOV_RANGE_DEG
         self.camera_hfov.setRange(low - 1.0, high)
@@ -251,7 +275,9 @@ class SettingsDialog(QDialog):
         calibration_row.addWidget(self.calibrate_button)
         form.addRow("Camera calibration", calibration_row)
         form.addRow("Data folder", self.data_dir)
-        form.addRow(QLabel("Engine, model, camera field of view and data folder apply at the next start."))
+        form.addRow(QLabel("Norms, neutral hold, clinician and field of view apply when you press OK (a new field\n"
+                           "of view asks for a new neutral calibration). Engine, model, device and data folder\n"
+                           "apply the next time cervicam starts."))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -306,7 +306,12 @@ class MainWindow(QMainWindow):
         return self.camera_calibration
 
     def apply_settings(self, settings: AppSettings) -> None:
-        """Norms and the neutral hold apply now; engine, model and data folder at the next start."""
+        """Norms, the neutral hold, the clinician and the field of view apply now (a new field of
+        view is a new camera: the neutral is calibrated again); engine, model and data folder at
+        the next start."""
+        camera = camera_assumption(settings.camera_hfov_deg, stored_calibration(settings.data_dir, self.controller.source))
+        if self.controller.use_camera(camera):
+            self.status.showMessage(f"Measuring with {camera.describe('this camera')}: calibrate neutral again (C)", 10000)
         self.settings = settings
         self.controller.calibration_s = settings.calibration_s
         self.controller.clinician = settings.clinician

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
 from app.ui.theme import AXIS_COLORS
@@ -37,10 +37,11 @@ class MaximaPanel(QGroupBox):
             self.bars[direction] = bar
             self.values[direction] = value
         grid.setColumnStretch(1, 1)
-        self.reset_button = QPushButton("Reset maxima")
+        self.reset_button = QPushButton("Reset\nmaxima")
         self.reset_button.clicked.connect(self.reset_requested)
-        layout = QVBoxLayout(self)
-        layout.addLayout(grid)
+        layout = QHBoxLayout(self)  # the button beside the bars: the panel is six rows high
+        layout.setContentsMargins(8, 4, 8, 6)
+        layout.addLayout(grid, 1)
         layout.addWidget(self.reset_button)
 
     def set_norms(self, norms: Mapping[str, float]) -> None:

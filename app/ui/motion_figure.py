@@ -29,7 +29,7 @@ class MotionFigure(QWidget):
         super().__init__(parent)
         self.motion: str | None = None
         self.phase = 0.0  # 0..1: neutral..end range, animated by the panel's timer
-        self.setMinimumSize(110, 110)
+        self.setMinimumSize(90, 90)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def set_motion(self, motion: str | None) -> None:

@@ -65,7 +65,7 @@ class PlotsPanel(QWidget):
                 label="",
                 # Positive-direction labels at the left end, negative ones at the right end, each on
                 # the zero side of its line: the two of one plot never overlap nor leave the plot.
-                labelOpts={"position": 0.06 if sign > 0 else 0.94, "color": AXIS_COLORS[axis], "movable": False,
+                labelOpts={"position": 0.1 if sign > 0 else 0.9, "color": AXIS_COLORS[axis], "movable": False,
                            "anchors": [(0.5, 0.0), (0.5, 0.0)] if sign > 0 else [(0.5, 1.0), (0.5, 1.0)]},
             )
             peak.setVisible(False)

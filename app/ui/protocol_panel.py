@@ -86,14 +86,24 @@ class ProtocolPanel(QGroupBox):
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.results.setWordWrap(False)
         self.results.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        # All six motions fit without scrolling (at 1024x700 too): the table asks for their height.
+        rows = self.fontMetrics().height() + 6
+        header = self.results.horizontalHeader().sizeHint().height()
+        self.results.setMinimumHeight(header + 6 * rows + 2 * self.results.frameWidth() + 2)
+        self.results.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.running = False
 
         text = QVBoxLayout()
         text.addWidget(self.motion)
         text.addWidget(self.prompt)
-        text.addWidget(self.count)
+        counts = QHBoxLayout()  # the count and the end-range call share a line
+        counts.addWidget(self.count)
+        counts.addWidget(self.end_range, 1)
+        text.addLayout(counts)
         text.addWidget(self.live)
-        text.addWidget(self.end_range)
+        policy = self.live.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # hidden between motions, it keeps its place
+        self.live.setSizePolicy(policy)
         top = QHBoxLayout()
         top.addWidget(self.figure)
         top.addLayout(text, 1)
@@ -140,7 +150,7 @@ class ProtocolPanel(QGroupBox):
             self.figure.set_motion(state.motion)
             step = "warm-up" if state.step == "warmup" else "trial"
             self.count.setText(
-                f"warm-ups {state.warmups_done} · trials {state.trials_done} of {state.trials_required}  (now: {step})"
+                f"warm-ups {state.warmups_done} · trials {state.trials_done}/{state.trials_required} · now: {step}"
             )
         else:
             done_title = "Test complete" if state.all_measured else "Test finished"
@@ -162,7 +172,7 @@ class ProtocolPanel(QGroupBox):
     def on_events(self, events: Sequence[ProtocolEvent]) -> None:
         for e in events:
             if e.kind == END_RANGE:
-                self.end_range.setText(f"<b style='color:{OK_COLOR}'>END RANGE {e.value_deg:.0f}° — hold, then return</b>")
+                self.end_range.setText(f"<b style='color:{OK_COLOR}'>END RANGE {e.value_deg:.0f}°</b>")
             elif e.kind == TRIAL_START:
                 self.end_range.setText("moving…")
                 self.flags.setText("")

@@ -97,8 +97,20 @@ class VideoView(QWidget):
         p.drawText(band, Qt.AlignmentFlag.AlignCenter, text)
 
 
+# Shorter words for a narrow window: the numbers keep their size, the words give way.
+SHORT_WORDS = (("lateral flexion", "lat. flex."), ("rotation", "rot."), ("extension", "ext."), ("flexion", "flex."),
+               (" left", " L"), (" right", " R"))
+READOUT_SCALE = 1.6  # the numbers' size, times the UI font: read from the patient's chair
+
+
+def short_words(text: str) -> str:
+    for long, short in SHORT_WORDS:
+        text = text.replace(long, short)
+    return text
+
+
 class AngleReadout(QWidget):
-    """The current angles in big clinical words: "rotation left 42°"."""
+    """The current angles in big clinical words: "rotation left 42°" ("rot. left 42°" when narrow)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +118,8 @@ class AngleReadout(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.labels: dict[str, QLabel] = {}
         self._base_pt = self.font().pointSizeF()
+        self.short = False
+        self._words: list[str] = ["–"] * 3
         for axis in ("yaw_deg", "pitch_deg", "roll_deg"):
             label = QLabel("–")
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -116,22 +130,30 @@ class AngleReadout(QWidget):
             self.labels[axis] = label
 
     def resizeEvent(self, event) -> None:  # noqa: N802
-        # As big as the widest words fit in a third of the width, up to 1.8x the UI font: read
-        # from the patient's chair, never clipped on a 1366-px laptop.
+        # The numbers keep one size (READOUT_SCALE x the UI font) at any window width: a narrow
+        # window gets the short words; only where even those do not fit does the font give way.
         font = QFont(self.font())
         font.setBold(True)
-        font.setPointSizeF(self._base_pt)
-        widest = QFontMetrics(font).horizontalAdvance("lateral flexion right 88°")
-        room = max(1.0, self.width() / 3.0 - 12.0)
-        font.setPointSizeF(max(self._base_pt * 0.8, min(self._base_pt * 1.8, self._base_pt * room / widest)))
+        font.setPointSizeF(self._base_pt * READOUT_SCALE)
+        room = max(1.0, (self.width() - 2 * self.layout().spacing()) / 3.0 - 2.0)  # one label's width
+        widest = "lateral flexion right 88°"
+        self.short = QFontMetrics(font).horizontalAdvance(widest) > room
+        if self.short:
+            need = QFontMetrics(font).horizontalAdvance(short_words(widest))
+            if need > room:
+                font.setPointSizeF(self._base_pt * READOUT_SCALE * room / need)
         for label in self.labels.values():
             label.setFont(font)
+        self._show_words()
         super().resizeEvent(event)
 
     def show_angles(self, angles: HeadAngles | None) -> None:
-        words = describe(angles) if angles is not None else ["no head"] * 3
-        for label, text in zip(self.labels.values(), words):
-            label.setText(text)
+        self._words = describe(angles) if angles is not None else ["no head"] * 3
+        self._show_words()
+
+    def _show_words(self) -> None:
+        for label, text in zip(self.labels.values(), self._words):
+            label.setText(short_words(text) if self.short else text)
 
 
 class VideoPanel(QWidget):
