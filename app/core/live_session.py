@@ -16,7 +16,7 @@ from app.core.compensation import CompensationConfig
 from app.core.live_history import LiveHistory
 from app.core.neutral_check import NeutralCheck
 from app.core.norms import DEFAULT_NORM_SET, NormSet, get_norm_set
-from app.core.protocol import TRIAL_DISCARDED, TRIAL_END, Protocol, ProtocolConfig, ProtocolEvent
+from app.core.protocol import TRIAL_DISCARDED, TRIAL_END, Phase, Protocol, ProtocolConfig, ProtocolEvent
 from app.core.rom import RomTracker
 from app.core.types import FrameResult, PoseSample
 from app.errors import CervicamError
@@ -189,7 +189,7 @@ class LiveSession:
     def guided(self) -> bool:
         """A guided test is in progress (not free mode, not finished)."""
         p = self.protocol
-        return p is not None and not p.config.free_mode and p.phase != "done"
+        return p is not None and not p.config.free_mode and p.phase != Phase.DONE
 
     def protocol_action(self, name: str) -> list[ProtocolEvent]:
         """``redo_trial``, ``skip_motion``, ``mark_trial`` or ``finish`` at the current time."""
@@ -202,7 +202,7 @@ class LiveSession:
         """Open a session for ``patient`` in ``store`` and write every counted sample to it."""
         if self.recording is not None:
             self.stop_recording()
-        if self.protocol is None or self.protocol.phase == "done":
+        if self.protocol is None or self.protocol.phase == Phase.DONE:
             # Without a guided test, free mode turns every excursion into a stored trial, so a
             # free measurement is saved with its per-direction values too.
             self.protocol = Protocol(ProtocolConfig(free_mode=True))

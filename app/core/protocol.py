@@ -7,11 +7,8 @@ direction passes ``start_threshold_deg``, its end range is the plateau near the 
 when the head comes back below ``max(return_threshold_deg, return_fraction * peak)``. Excursions
 smaller than ``min_peak_deg`` are fidgets and are ignored.
 
-The AMA repeatability rule: the trials must agree within 10 % (of their mean) or 5°, whichever is
-greater; if they do not, another trial is asked for, up to ``max_trials``. The recorded value is
-the greatest trial of the agreeing set (or the greatest trial, flagged ``not_repeatable``, when no
-set agrees). Free mode: no guidance, excursions in any of the six directions become trials of that
-direction, and a ``RomTracker`` keeps running maxima.
+Trials that do not agree (app.core.repeatability) ask for another, up to ``max_trials``. Free
+mode: excursions in any of the six directions become trials, a ``RomTracker`` keeps maxima.
 
 Public API
 ----------
@@ -29,238 +26,41 @@ Public API
   - ``state`` -> ProtocolState (phase, motion, step, counters, prompt for the GUI)
   - ``results()`` -> list[MotionResult] (one per configured motion, in order)
   - ``trials`` (all Trial, warm-ups included), ``events`` (history), ``rom`` (RomTracker)
-* ``evaluate_repeatability(values, required)`` -> Repeatability (pure function); at least
-  ``MIN_TRIALS_TO_JUDGE`` trials are compared, so one trial is never "repeatable", it is "too few
-  trials"; ``repeatability_text(result)`` is the one wording every view uses.
-* ``motion_result(motion, trials, required)`` -> MotionResult (pure; the store and the report use
-  it to recompute results from stored trials).
-
-Events (``ProtocolEvent.kind``): calibrated, motion_start, trial_start, end_range, trial_end
-(warm-ups too: see ``trial``'s kind), flag (one per flag of the trial just ended), repeat_needed,
-trial_discarded, motion_done, protocol_done.
+* Values and enums (``ProtocolConfig``, ``Trial``, ``ProtocolEvent``, ``ProtocolState``, ``Phase``,
+  ``TrialKind``, ``EventKind``): app.core.protocol_types; repeatability and results:
+  app.core.repeatability; prompts: app.core.protocol_text (all re-exported here).
 """
 
 from __future__ import annotations
 
 import logging
-import statistics
-from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
+from dataclasses import replace
+from typing import Sequence
 
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
-from app.core.compensation import FLAG_TEXT, NOT_REPEATABLE, NOT_RETURNED, CompensationConfig, trial_flags
+from app.core.compensation import FLAG_TEXT, NOT_RETURNED, trial_flags
+from app.core.protocol_types import (  # noqa: F401  (re-exported: the protocol's public names)
+    EventKind, Phase, ProtocolConfig, ProtocolEvent, ProtocolState, Trial, TrialKind,
+)
+from app.core.repeatability import (  # noqa: F401  (re-exported)
+    MIN_TRIALS_TO_JUDGE, TOO_FEW_TRIALS, MotionResult, Repeatability, evaluate_repeatability, motion_result,
+    repeatability_text,
+)
+from app.core.excursion import Excursion, direction_of, median_peak
+from app.core.protocol_text import finished_text, prompt_text  # noqa: F401  (re-exported)
 from app.core.rom import RomTracker, direction_value
 from app.core.types import PoseSample
 
 log = logging.getLogger(__name__)
 
-# Event kinds
-CALIBRATED = "calibrated"
-MOTION_START = "motion_start"
-TRIAL_START = "trial_start"
-END_RANGE = "end_range"
-TRIAL_END = "trial_end"
-REPEAT_NEEDED = "repeat_needed"
-TRIAL_DISCARDED = "trial_discarded"
-MOTION_DONE = "motion_done"
-PROTOCOL_DONE = "protocol_done"
-FLAG = "flag"  # one per flag of a finished trial; message = "<flag>: <sentence>"
-
-# Phases
-PHASE_CALIBRATION = "calibration"
-PHASE_MOTION = "motion"
-PHASE_FREE = "free"
-PHASE_DONE = "done"
-
-WARMUP = "warmup"
-TRIAL = "trial"
-
-
-@dataclass(frozen=True)
-class ProtocolConfig:
-    motions: tuple[str, ...] = tuple(DIRECTIONS)
-    trials: int = 3
-    warmups: int = 2
-    max_trials: int = 6  # AMA: repeat up to six times before calling the motion not repeatable
-    free_mode: bool = False
-    start_threshold_deg: float = 10.0
-    return_threshold_deg: float = 5.0
-    return_fraction: float = 0.3  # a trial is over once the head is back below 30 % of its peak
-    min_peak_deg: float = 15.0
-    plateau_band_deg: float = 3.0
-    plateau_min_s: float = 0.3
-    peak_median_window: int = 7  # samples (~0.23 s at 30 fps): a lone noisy frame is not a maximum
-    max_dropout_s: float = 3.0  # a trial whose head stays lost this long ends at the last sighting
-    repeat_min_deg: float = 5.0
-    repeat_fraction: float = 0.10
-    compensation: CompensationConfig = field(default_factory=CompensationConfig)
-
-    def __post_init__(self) -> None:
-        unknown = [m for m in self.motions if m not in DIRECTIONS]
-        if unknown:
-            raise ValueError(f"unknown motion(s) {unknown}; use {list(DIRECTIONS)}")
-        if self.trials < 1 or self.max_trials < self.trials or self.warmups < 0:
-            raise ValueError("need trials >= 1, max_trials >= trials, warmups >= 0")
-
-
-@dataclass(frozen=True)
-class Trial:
-    """One movement to end range and back. ``number`` counts within (motion, kind), from 1."""
-
-    motion: str
-    kind: str  # WARMUP | TRIAL
-    number: int
-    start_s: float
-    peak_s: float
-    end_s: float
-    max_deg: float
-    flags: tuple[str, ...] = ()
-    discarded: bool = False
-    manual: bool = False
-
-
-@dataclass(frozen=True)
-class ProtocolEvent:
-    kind: str
-    time_s: float
-    motion: str | None = None
-    trial: Trial | None = None
-    value_deg: float | None = None
-    message: str = ""
-
-
-# Agreement needs something to agree with: one trial alone is never judged repeatable (a session
-# run with "trials 1" said "yes" where the same single excursion recorded offline said "-").
-MIN_TRIALS_TO_JUDGE = 2
-TOO_FEW_TRIALS = "too few trials"
-
-
-@dataclass(frozen=True)
-class Repeatability:
-    repeatable: bool | None  # None: fewer trials than required, cannot judge yet
-    agreeing: tuple[int, ...]  # indices (into the values given) of the agreeing set
-    tolerance_deg: float | None
-
-
-@dataclass(frozen=True)
-class MotionResult:
-    motion: str
-    recorded_deg: float | None
-    trials: tuple[Trial, ...]  # measured trials (not warm-ups), discarded ones included
-    repeatable: bool | None
-    tolerance_deg: float | None
-    flags: tuple[str, ...]  # union of the flags of the trials used, plus not_repeatable
-    complete: bool  # enough valid trials were measured
-
-    @property
-    def valid_trials(self) -> tuple[Trial, ...]:
-        return tuple(t for t in self.trials if not t.discarded)
-
-
-@dataclass(frozen=True)
-class ProtocolState:
-    phase: str
-    motion: str | None
-    step: str | None  # WARMUP | TRIAL | None
-    warmups_done: int
-    trials_done: int  # valid measured trials of the current motion
-    trials_required: int
-    in_trial: bool
-    current_deg: float | None  # excursion toward the current motion (guided) or None
-    prompt: str
-    all_measured: bool = False  # every configured motion has a recorded value
-
-
-def evaluate_repeatability(
-    values: Sequence[float], required: int, min_deg: float = 5.0, fraction: float = 0.10
-) -> Repeatability:
-    """Find ``required`` values (at least ``MIN_TRIALS_TO_JUDGE``) that agree within
-    max(min_deg, fraction * their mean); ``repeatable`` None when there are fewer values.
-
-    When several sets agree, the one with the greatest member wins (it holds the recorded value).
-    """
-    required = max(required, MIN_TRIALS_TO_JUDGE)
-    if len(values) < required:
-        return Repeatability(None, (), None)
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    best: tuple[int, ...] | None = None
-    best_tol: float | None = None
-    for lo in range(len(order) - required + 1):
-        window = order[lo : lo + required]
-        window_values = [values[i] for i in window]
-        tolerance = max(min_deg, fraction * statistics.fmean(window_values))
-        if max(window_values) - min(window_values) <= tolerance + 1e-9:
-            best, best_tol = tuple(sorted(window)), tolerance
-    if best is None:
-        mean = statistics.fmean(values)
-        return Repeatability(False, (), max(min_deg, fraction * mean))
-    return Repeatability(True, best, best_tol)
-
-
-def motion_result(
-    motion: str,
-    trials: Iterable[Trial],
-    required: int,
-    min_deg: float = 5.0,
-    fraction: float = 0.10,
-    max_trials: int | None = None,
-) -> MotionResult:
-    measured = tuple(t for t in trials if t.motion == motion and t.kind == TRIAL)
-    valid = [t for t in measured if not t.discarded]
-    if not valid:
-        return MotionResult(motion, None, measured, None, None, (), False)
-    rep = evaluate_repeatability([t.max_deg for t in valid], required, min_deg, fraction)
-    if rep.repeatable:
-        used = [valid[i] for i in rep.agreeing]
-    else:
-        used = valid
-    recorded = max(t.max_deg for t in used)
-    flags: list[str] = []
-    for t in used:
-        flags.extend(f for f in t.flags if f not in flags)
-    if rep.repeatable is False:
-        flags.append(NOT_REPEATABLE)
-    # A test asked for fewer trials than can be judged is complete once it has them (not judged).
-    unjudged_done = required < MIN_TRIALS_TO_JUDGE and len(valid) >= required
-    complete = rep.repeatable is True or unjudged_done or (max_trials is not None and len(valid) >= max_trials)
-    return MotionResult(motion, recorded, measured, rep.repeatable, rep.tolerance_deg, tuple(flags), complete)
-
-
-def repeatability_text(result: MotionResult) -> str:
-    """How every view (GUI table, PDF, CSV readers) words a motion's repeatability."""
-    if result.recorded_deg is None:
-        return "-"
-    return {True: "yes", False: "NO", None: TOO_FEW_TRIALS}[result.repeatable]
-
-
-def finished_text(results: Sequence[MotionResult]) -> str:
-    """What a finished test says: all measured, some (which not), or nothing (Finish during the
-    calibration must not read 'all motions measured')."""
-    missing = [DIRECTION_LABELS[r.motion] for r in results if r.recorded_deg is None]
-    if not missing:
-        return "All motions measured: save the session and export the report (Patient & session tab)."
-    if len(missing) == len(results):
-        return "Test finished: nothing was measured. Start the test again to measure."
-    return f"Test finished: {len(results) - len(missing)} of {len(results)} motions measured (not measured: {', '.join(missing)})."
-
-
-class _Excursion:
-    """One axis' excursion detector: idle -> active (collecting) -> rearm (back below start)."""
-
-    def __init__(self, config: ProtocolConfig) -> None:
-        self.config = config
-        self.active = False
-        self.rearm = False
-        self.sign = 0
-        self.samples: list[PoseSample] = []
-        self.peak = 0.0
-        self.last_seen_s: float | None = None
-        self.plateau_start: float | None = None
-        self.plateau_ref: float | None = None
-        self.end_range_sent = False
-
-    def reset(self) -> None:
-        self.__init__(self.config)  # type: ignore[misc]
+# The names callers import (one definition each: the enums in app.core.protocol_types).
+CALIBRATED, MOTION_START, TRIAL_START = EventKind.CALIBRATED, EventKind.MOTION_START, EventKind.TRIAL_START
+END_RANGE, TRIAL_END, REPEAT_NEEDED = EventKind.END_RANGE, EventKind.TRIAL_END, EventKind.REPEAT_NEEDED
+TRIAL_DISCARDED, MOTION_DONE, PROTOCOL_DONE, FLAG = (
+    EventKind.TRIAL_DISCARDED, EventKind.MOTION_DONE, EventKind.PROTOCOL_DONE, EventKind.FLAG,
+)
+PHASE_CALIBRATION, PHASE_MOTION, PHASE_FREE, PHASE_DONE = Phase.CALIBRATION, Phase.MOTION, Phase.FREE, Phase.DONE
+WARMUP, TRIAL = TrialKind.WARMUP, TrialKind.TRIAL
 
 
 class Protocol:
@@ -274,8 +74,8 @@ class Protocol:
         self.events: list[ProtocolEvent] = []
         self._motion_index = 0
         self._phase = PHASE_FREE if self.config.free_mode else PHASE_CALIBRATION
-        self._axes: dict[str, _Excursion] = {
-            axis: _Excursion(self.config) for axis in ("yaw_deg", "pitch_deg", "roll_deg")
+        self._axes: dict[str, Excursion] = {
+            axis: Excursion(self.config) for axis in ("yaw_deg", "pitch_deg", "roll_deg")
         }
         self._manual: list[PoseSample] | None = None
         self._manual_start: float | None = None
@@ -314,7 +114,7 @@ class Protocol:
             return [ProtocolEvent(TRIAL_START, time_s, motion, message=f"{self._step()} marked by clinician")]
         samples, start = self._manual, self._manual_start if self._manual_start is not None else time_s
         self._manual = self._manual_start = None
-        peak, peak_s = self._peak(samples, motion)
+        peak, peak_s = median_peak(samples, motion, self.config.peak_median_window, self._last_time)
         if peak is None:
             return [ProtocolEvent(TRIAL_DISCARDED, time_s, motion, message="marked trial had no pose")]
         return self._close_trial(motion, samples, start, peak, peak_s, time_s, manual=True)
@@ -449,25 +249,8 @@ class Protocol:
         return WARMUP if self._count(motion, WARMUP) < self.config.warmups else TRIAL
 
     def _prompt(self, motion: str | None, warm: int, done: int, in_trial: bool) -> str:
-        if self._phase == PHASE_CALIBRATION:
-            return "Sit upright, look straight at the camera and hold still to calibrate neutral"
-        if self._phase == PHASE_DONE:
-            return finished_text(self.results())
-        if self._phase == PHASE_FREE:
-            return "Free mode: move in any direction; maxima are kept"
-        assert motion is not None
-        label = DIRECTION_LABELS[motion]
-        if warm < self.config.warmups:
-            what = f"{label}: warm-up {warm + 1} of {self.config.warmups}"
-        else:
-            required = self.config.trials
-            if done >= required:
-                what = f"{label}: extra trial {done + 1} (trials did not agree)"
-            else:
-                what = f"{label}: trial {done + 1} of {required}"
-        if in_trial:
-            return f"{what} - hold at end range, then return to neutral"
-        return f"{what} - move as far as comfortable"
+        results = self.results() if self._phase == PHASE_DONE else ()
+        return prompt_text(self._phase, self.config, motion, warm, done, in_trial, results)
 
     def _start_motion(self, time_s: float) -> list[ProtocolEvent]:
         for ex in self._axes.values():
@@ -501,7 +284,7 @@ class Protocol:
                 and sample.time_s - ex.plateau_start >= cfg.plateau_min_s
             ):
                 ex.end_range_sent = True
-                out.append(ProtocolEvent(END_RANGE, sample.time_s, self._direction(axis, ex.sign), value_deg=ex.peak))
+                out.append(ProtocolEvent(END_RANGE, sample.time_s, direction_of(axis, ex.sign), value_deg=ex.peak))
             if value <= max(cfg.return_threshold_deg, cfg.return_fraction * ex.peak):
                 out += self._end_excursion(ex, axis, sample.time_s, returned=True)
             return out
@@ -523,38 +306,15 @@ class Protocol:
             ex.active, ex.sign, ex.samples = True, direction_sign, [sample]
             ex.peak, ex.last_seen_s, ex.end_range_sent = abs(raw), sample.time_s, False
             ex.plateau_ref, ex.plateau_start = abs(raw), sample.time_s
-            motion = self._direction(axis, direction_sign)
+            motion = direction_of(axis, direction_sign)
             return [ProtocolEvent(TRIAL_START, sample.time_s, motion, message=self._step() if sign else TRIAL)]
         return []
 
-    def _direction(self, axis: str, sign: int) -> str:
-        for name, (a, s) in DIRECTIONS.items():
-            if a == axis and s == sign:
-                return name
-        raise KeyError((axis, sign))
-
-    def _peak(self, samples: Sequence[PoseSample], motion: str) -> tuple[float | None, float]:
-        """Greatest running median of the excursion (a lone noisy frame is not a maximum)."""
-        seen = [(s.time_s, v) for s in samples if (v := direction_value(s, motion)) is not None]
-        if not seen:
-            return None, samples[-1].time_s if samples else self._last_time
-        w = max(1, self.config.peak_median_window)
-        if len(seen) < w:
-            t, v = max(seen, key=lambda tv: tv[1])
-            return v, t
-        best_v, best_t = float("-inf"), seen[0][0]
-        half = w // 2
-        for i in range(len(seen) - w + 1):
-            m = statistics.median(v for _, v in seen[i : i + w])
-            if m > best_v:
-                best_v, best_t = m, seen[i + half][0]
-        return best_v, best_t
-
-    def _end_excursion(self, ex: _Excursion, axis: str, time_s: float, returned: bool) -> list[ProtocolEvent]:
-        motion = self._direction(axis, ex.sign)
+    def _end_excursion(self, ex: Excursion, axis: str, time_s: float, returned: bool) -> list[ProtocolEvent]:
+        motion = direction_of(axis, ex.sign)
         samples = ex.samples
         start = samples[0].time_s
-        peak, peak_s = self._peak(samples, motion)
+        peak, peak_s = median_peak(samples, motion, self.config.peak_median_window, self._last_time)
         ex.active, ex.rearm, ex.samples = False, True, []
         if peak is None or peak < self.config.min_peak_deg:
             return []

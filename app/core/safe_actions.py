@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any
 
 from app.core.angles import DIRECTION_LABELS
+from app.core.protocol_types import TrialKind
 
 
 class Action(Enum):
@@ -56,7 +57,7 @@ def close_decision(session: Any) -> Decision:
         return Decision(Action.NOW)
     state = session.protocol.state
     where = f" during {DIRECTION_LABELS[state.motion].lower()}" if state.motion else ""
-    measured = sum(1 for t in session.protocol.trials if not t.discarded and t.kind == "trial")
+    measured = sum(1 for t in session.protocol.trials if not t.discarded and t.kind == TrialKind.TRIAL)
     return Decision(
         Action.CONFIRM,
         f"A guided test is in progress{where} ({measured} trials measured). Close cervicam anyway? "

@@ -19,7 +19,7 @@ from app.colours import AXIS_COLORS, MOTION_COLORS
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
 from app.core.compensation import FLAG_ADVICE, FLAG_TEXT
 from app.core.norms import asymmetries, change_since, combined_rom, percent_of_norm
-from app.core.protocol import MIN_TRIALS_TO_JUDGE, TOO_FEW_TRIALS, repeatability_text
+from app.core.protocol import MIN_TRIALS_TO_JUDGE, TOO_FEW_TRIALS, TrialKind, repeatability_text
 from app.errors import CervicamError
 from app.local_time import local_date, now_local_text
 from app.report.data import ReportData
@@ -240,17 +240,17 @@ def _time_plot(ax, data: ReportData) -> None:
     if lost.any():
         ax.fill_between(t, 0, 1, where=lost, transform=ax.get_xaxis_transform(), color="#000000", alpha=0.08,
                         step="mid", label="head not tracked")  # fmt: skip
-    many = sum(t.kind == "trial" for t in data.trials) > 12
+    many = sum(t.kind == TrialKind.TRIAL for t in data.trials) > 12
     for trial in data.trials:
         if trial.discarded:
             continue
         colour = MOTION_COLORS[trial.motion]
-        alpha = 0.08 if trial.kind == "warmup" else 0.18
+        alpha = 0.08 if trial.kind == TrialKind.WARMUP else 0.18
         ax.axvspan(trial.start_s, trial.end_s, color=colour, alpha=alpha, linewidth=0)
         axis, sign = DIRECTIONS[trial.motion]
         ax.plot([trial.peak_s], [sign * trial.max_deg], marker="v" if sign < 0 else "^",
-                color="#888888" if trial.kind == "warmup" else "black", markersize=4)  # fmt: skip
-        if trial.kind == "warmup":
+                color="#888888" if trial.kind == TrialKind.WARMUP else "black", markersize=4)  # fmt: skip
+        if trial.kind == TrialKind.WARMUP:
             continue  # a warm-up is shaded, not labelled: labels would crowd a guided session
         tag = f"{trial.max_deg:.0f}°" if many else f"{SHORT[trial.motion]} {trial.max_deg:.0f}°"
         ax.annotate(tag, (trial.peak_s, sign * trial.max_deg), textcoords="offset points",

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from app.core.angles import DIRECTION_LABELS
 from app.core.compensation import FLAG_TEXT
 from app.core.norms import NormSet
-from app.core.protocol import END_RANGE, TRIAL_END, TRIAL_START, MotionResult, ProtocolEvent, ProtocolState
+from app.core.protocol import END_RANGE, TRIAL_END, TRIAL_START, MotionResult, Phase, ProtocolEvent, ProtocolState, TrialKind
 from app.ui.motion_figure import MotionFigure
 from app.ui.theme import OK_COLOR, WARN_COLOR
 
@@ -148,14 +148,14 @@ class ProtocolPanel(QGroupBox):
         if state.motion is not None:
             self.motion.setText(DIRECTION_LABELS[state.motion].capitalize())
             self.figure.set_motion(state.motion)
-            step = "warm-up" if state.step == "warmup" else "trial"
+            step = "warm-up" if state.step == TrialKind.WARMUP else "trial"
             self.count.setText(
                 f"warm-ups {state.warmups_done} · trials {state.trials_done}/{state.trials_required} · now: {step}"
             )
         else:
             done_title = "Test complete" if state.all_measured else "Test finished"
-            self.motion.setText({"calibration": "Neutral calibration", "done": done_title, "free": "Free mode"}.get(state.phase, state.phase))
-            self.figure.set_motion("done" if state.phase == "done" else None)
+            self.motion.setText({Phase.CALIBRATION: "Neutral calibration", Phase.DONE: done_title, Phase.FREE: "Free mode"}.get(state.phase, state.phase))
+            self.figure.set_motion("done" if state.phase == Phase.DONE else None)
             self.count.setText("")
         self.prompt.setText(state.prompt)
         self.live.setVisible(state.motion is not None)
@@ -164,7 +164,7 @@ class ProtocolPanel(QGroupBox):
         self.live.setValue(int(round(value)))
         if not state.in_trial:
             self.end_range.setText("")
-        if not state.motion or state.phase == "done":
+        if not state.motion or state.phase == Phase.DONE:
             self._anim.stop()
         elif self.running and not self._anim.isActive():
             self._anim.start()
