@@ -263,6 +263,17 @@ class SettingsDialog(QDialog):
         form.addRow("Norms", self.norms)
         form.addRow("Neutral hold", self.calibration)
         form.addRow("Camera field of view (horizontal)", self.camera_hfov)
+        form.addRow("Camera calibration", self._calibration_row(calibration, calibrate))
+        form.addRow("Data folder", self.data_dir)
+        form.addRow(QLabel("Norms, neutral hold, clinician and field of view apply when you press OK (a new field\n"
+                           "of view asks for a new neutral calibration). Engine, model, device and data folder\n"
+                           "apply the next time cervicam starts."))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _calibration_row(self, calibration: CameraCalibration | None, calibrate: Callable[[], object] | None) -> QHBoxLayout:
         self.camera_calibration = QLabel(
             f"measured {calibration.hfov_deg:.1f}° on {calibration.measured_on} (used instead of the field of view above)"
             if calibration is not None else "not measured: calibrate once with a printed pattern")
@@ -273,15 +284,7 @@ class SettingsDialog(QDialog):
         calibration_row = QHBoxLayout()
         calibration_row.addWidget(self.camera_calibration, 1)
         calibration_row.addWidget(self.calibrate_button)
-        form.addRow("Camera calibration", calibration_row)
-        form.addRow("Data folder", self.data_dir)
-        form.addRow(QLabel("Norms, neutral hold, clinician and field of view apply when you press OK (a new field\n"
-                           "of view asks for a new neutral calibration). Engine, model, device and data folder\n"
-                           "apply the next time cervicam starts."))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        return calibration_row
 
     def apply(self) -> AppSettings:
         s = self.settings

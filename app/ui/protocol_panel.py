@@ -77,22 +77,37 @@ class ProtocolPanel(QGroupBox):
         self.redo_button.clicked.connect(self.redo_requested)
         self.finish_button = QPushButton("Finish")
         self.finish_button.clicked.connect(self.finish_requested)
-        self.results = QTableWidget(0, 4)
-        self.results.setHorizontalHeaderLabels(["Motion", "Trials (°)", "Recorded", "Flags"])
-        self.results.verticalHeader().setVisible(False)
-        self.results.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.results.horizontalHeader().setStretchLastSection(True)
-        self.results.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.results.setWordWrap(False)
-        self.results.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        # All six motions fit without scrolling (at 1024x700 too): the table asks for their height.
-        rows = self.fontMetrics().height() + 6
-        header = self.results.horizontalHeader().sizeHint().height()
-        self.results.setMinimumHeight(header + 6 * rows + 2 * self.results.frameWidth() + 2)
-        self.results.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.results = self._results_table()
         self.running = False
 
+        self._lay_out()
+        self.redo_button.setEnabled(False)
+        self.finish_button.setEnabled(False)
+        self.live.setVisible(False)
+        # The figure swings toward end range and back, a cue visible from the patient's chair.
+        self._tick = 0
+        self._anim = QTimer(self)
+        self._anim.setInterval(50)
+        self._anim.timeout.connect(self._animate)
+
+    def _results_table(self) -> QTableWidget:
+        table = QTableWidget(0, 4)
+        table.setHorizontalHeaderLabels(["Motion", "Trials (°)", "Recorded", "Flags"])
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        table.setWordWrap(False)
+        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        # All six motions fit without scrolling (at 1024x700 too): the table asks for their height.
+        rows = self.fontMetrics().height() + 6
+        header = table.horizontalHeader().sizeHint().height()
+        table.setMinimumHeight(header + 6 * rows + 2 * table.frameWidth() + 2)
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        return table
+
+    def _lay_out(self) -> None:
         text = QVBoxLayout()
         text.addWidget(self.motion)
         text.addWidget(self.prompt)
@@ -115,14 +130,6 @@ class ProtocolPanel(QGroupBox):
         layout.addWidget(self.flags)
         layout.addLayout(buttons)
         layout.addWidget(self.results, 1)
-        self.redo_button.setEnabled(False)
-        self.finish_button.setEnabled(False)
-        self.live.setVisible(False)
-        # The figure swings toward end range and back, a cue visible from the patient's chair.
-        self._tick = 0
-        self._anim = QTimer(self)
-        self._anim.setInterval(50)
-        self._anim.timeout.connect(self._animate)
 
     def start_or_next(self) -> None:
         (self.next_requested if self.running else self.start_requested).emit()
