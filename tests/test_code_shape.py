@@ -19,13 +19,10 @@ MAX_FUNCTION_LINES = 60
 
 # path: its line count today (may only go down; delete the entry once it is <= MAX_FILE_LINES).
 FILE_EXCEPTIONS: dict[str, int] = {
-    "app/core/protocol.py": 640,
 }
 # "path::Qualified.name": its length today (may only go down; delete once <= MAX_FUNCTION_LINES).
 FUNCTION_EXCEPTIONS: dict[str, int] = {
     "app/core/bundle_adjust.py::BundleWindow.refine": 99,
-    "app/ui/dialogs.py::SettingsDialog.__init__": 64,
-    "app/ui/protocol_panel.py::ProtocolPanel.__init__": 68,
 }
 
 
