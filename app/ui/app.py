@@ -75,7 +75,8 @@ def run_gui(args: argparse.Namespace) -> int:
     window.show()
     from app.ui.passphrase import first_start_word
 
-    first_start_word(store, settings, window)  # once: what the passphrase is for, and set it now
+    if not getattr(args, "exit_after", None):  # a timed smoke run has nobody to answer
+        first_start_word(store, settings, window)  # once: what the passphrase is for, and set it now
     window.recover_interrupted()
     controller.start()
     if getattr(args, "exit_after", None):

@@ -115,3 +115,18 @@ def test_passphrase_rule_and_first_word():
     assert should_say_first_word(encrypted=False, said_before=False)
     assert not should_say_first_word(encrypted=True, said_before=False)
     assert not should_say_first_word(encrypted=False, said_before=True)
+
+
+def test_first_start_says_the_word_once_on_an_unencrypted_database(qtbot, store, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.privacy.passphrase_rule import FIRST_START_WORD
+    from app.ui.passphrase import first_start_word
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+    settings = AppSettings()
+    first_start_word(store, settings)
+    first_start_word(store, settings)  # the next start: said already
+    assert shown == [FIRST_START_WORD] and settings.passphrase_word_shown
+    assert "encrypted at rest" in FIRST_START_WORD and "File › Set passphrase" in FIRST_START_WORD
