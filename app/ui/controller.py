@@ -212,6 +212,12 @@ class LiveController(QObject):
     def test_running(self) -> bool:
         return self.session.guided
 
+    def use_pipeline(self, pipeline: Any, engine: EngineInfo) -> None:
+        """Another engine (model, device) from the next frame on; it needs its own neutral."""
+        self.pipeline, self.engine = pipeline, engine
+        self.hold = None
+        self.processing.use_pipeline(pipeline)
+
     def use_camera(self, camera: Any) -> bool:
         """Measure with this camera from now on (the neutral is measured again); nothing (False)
         when it is the one in use."""

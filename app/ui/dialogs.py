@@ -265,9 +265,9 @@ class SettingsDialog(QDialog):
         form.addRow("Camera field of view (horizontal)", self.camera_hfov)
         form.addRow("Camera calibration", self._calibration_row(calibration, calibrate))
         form.addRow("Data folder", self.data_dir)
-        form.addRow(QLabel("Norms, neutral hold, clinician and field of view apply when you press OK (a new field\n"
-                           "of view asks for a new neutral calibration). Engine, model, device and data folder\n"
-                           "apply the next time cervicam starts."))
+        form.addRow(QLabel("Everything applies when you press OK (a new engine, model, device or field of view\n"
+                           "asks for a new neutral calibration), except the data folder: it applies the next\n"
+                           "time cervicam starts."))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -16,7 +16,7 @@ from app.ui import workers
 from app.ui.banner import Banner
 from app.ui.calibration_panel import CalibrationPanel
 from app.ui.controller import LiveController
-from app.ui import report_actions, status_actions
+from app.ui import report_actions, settings_actions, status_actions
 from app.ui.dialogs import ReportPreview, ResumeDialog, SettingsDialog
 from app.ui.maxima_panel import MaximaPanel
 from app.ui.patient_panel import PatientPanel
@@ -284,8 +284,10 @@ class MainWindow(QMainWindow):
     def show_settings(self) -> None:
         calibration = stored_calibration(self.settings.data_dir, self.controller.source)
         dialog = SettingsDialog(self.settings, parent=self, calibration=calibration, calibrate=self.calibrate_camera)
+        before = settings_actions.engine_choice(self.settings)
         if dialog.exec():
             self.apply_settings(dialog.apply())
+            settings_actions.apply_engine(self, before)
 
     def calibrate_camera(self) -> CameraCalibrationDialog | None:
         """The guided calibration of the camera in use; its result, once saved, measures from the next neutral on."""
@@ -307,8 +309,8 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, settings: AppSettings) -> None:
         """Norms, the neutral hold, the clinician and the field of view apply now (a new field of
-        view is a new camera: the neutral is calibrated again); engine, model and data folder at
-        the next start."""
+        view is a new camera: the neutral is calibrated again); the engine in show_settings
+        (app.ui.settings_actions); the data folder at the next start."""
         camera = camera_assumption(settings.camera_hfov_deg, stored_calibration(settings.data_dir, self.controller.source))
         if self.controller.use_camera(camera):
             self.status.showMessage(f"Measuring with {camera.describe('this camera')}: calibrate neutral again (C)", 10000)

@@ -215,6 +215,10 @@ class ProcessingWorker(QThread):
         """Run ``command(pipeline)`` on the processing thread before the next frame."""
         self._commands.put(command)
 
+    def use_pipeline(self, pipeline: Any) -> None:
+        """Measure with ``pipeline`` from the next frame on (switched on this thread)."""
+        self.submit(lambda _old: setattr(self, "pipeline", pipeline))
+
     def stop(self) -> None:
         self._stop = True
 

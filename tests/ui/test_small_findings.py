@@ -120,3 +120,32 @@ def test_the_layout_does_not_jump_when_the_banner_or_calibration_changes(qtbot, 
         window.calibration.show_view(view)
         assert places() == before
     window.close_now()
+
+
+def test_another_engine_applies_without_restart(qtbot, monkeypatch, demo_video, demo_truth):
+    from app.errors import InputError
+    from app.ui import services, settings_actions
+    from app.ui.services import EngineInfo
+    from tests.ui.fakes import TruthPipeline
+    from tests.ui.helpers import build_window, offline_spec, wait_for
+
+    controller, window = build_window(TruthPipeline(demo_truth), offline_spec(demo_video))
+    qtbot.addWidget(window)
+    controller.start()
+    new = TruthPipeline(demo_truth)
+    monkeypatch.setattr(services, "build_pipeline", lambda *a, **k: (new, EngineInfo("onnx", "CPU", {"model": "m"})))
+    before = settings_actions.engine_choice(window.settings)
+    window.settings.engine = "onnx"
+    assert settings_actions.apply_engine(window, before)  # before: only at the next start
+    assert wait_for(lambda: controller.processing.pipeline is new and len(new.processed) > 3, 5)
+    assert window.status.engine.text() == "onnx CPU · m" and "calibrate neutral again" in window.status.currentMessage()
+
+    def broken(*a, **k):
+        raise InputError("no model file x.onnx")
+
+    monkeypatch.setattr(services, "build_pipeline", broken)
+    window.settings.model = "x.onnx"
+    assert not settings_actions.apply_engine(window, ("onnx", "", "auto"))
+    assert window.settings.model == "" and "Engine not changed: no model file" in window.status.currentMessage()
+    assert controller.processing.pipeline is new
+    window.close()
