@@ -193,8 +193,8 @@ class LiveController(QObject):
         events = self.session.start_protocol(config)
         if self.store is not None and self.session.recording is None:
             self._start_recording()
-        if self.session.waits_for_neutral:
-            self.calibrate()
+        if self.session.waits_for_neutral and not self.session.calibrating:
+            self.calibrate()  # (a hold already running goes on: its progress is kept)
         if events:
             self.events.emit(events)
         self.protocol_changed.emit()

@@ -79,3 +79,17 @@ def test_start_without_a_neutral_begins_with_the_hold(qtbot, demo_video, demo_tr
     assert wait_for(lambda: pipeline.calibrations == 1, 5)
     assert controller.session.waits_for_neutral
     window.close()
+
+
+def test_start_during_a_running_hold_keeps_that_hold(qtbot, demo_video, demo_truth, store):
+    pipeline = CountingPipeline(demo_truth, delay_s=0.01)
+    controller, window = build_window(pipeline, offline_spec(demo_video), store=store, calibration_s=3.0)
+    qtbot.addWidget(window)
+    assert controller.new_patient(PatientFields()) is not None
+    controller.calibrate()
+    controller.start()
+    assert wait_for(lambda: controller.session.calibrating, 10)
+    window.start_test()
+    wait_for(lambda: False, 0.2)
+    assert pipeline.calibrations == 1  # the hold in progress was not started again
+    window.close()
