@@ -3,7 +3,8 @@
     python benchmarks/score_video.py ANALYSIS.csv TRUTH.csv
 
 Prints frames with a pose, per-axis MAE and, per movement, the end-range error |max estimated -
-max true| on the movement's own axis; then the frame-level figures that show gross errors: the
+max true| on the movement's own axis (the estimate is the app's recorded maximum: held for
+0.25 s, app.core.rom); then the frame-level figures that show gross errors: the
 share of frames off by more than 10 degrees on some axis, the 95th percentile of the per-frame
 error (the worst axis of each frame), the worst frame, and the session maxima (each direction's
 largest value over the whole video, as the window's maxima panel and ``analyze --json`` report
@@ -31,6 +32,12 @@ MOVEMENTS = {
 AXES = ("yaw_deg", "pitch_deg", "roll_deg")
 
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.core.quality import TRUSTED_QUALITY  # noqa: E402
+from app.core.rom import held_peak  # noqa: E402
+
 GROSS_ERROR_DEG = 10.0
 
 
@@ -45,6 +52,8 @@ class Score:
     worst_error: float = math.nan
     worst_frame: int = -1
     session_maxima: dict[str, tuple[float, float, float]] | None = None  # direction -> (true, estimated, error)
+    trusted_share: float = math.nan  # of frames with a pose, at app.core.quality.TRUSTED_QUALITY or above
+    trusted_within_5: float = math.nan  # of those, within 5 degrees on every axis
 
     @property
     def worst_end_range(self) -> float:
@@ -79,24 +88,40 @@ def score(analysis_csv: Path, truth_csv: Path) -> Score:
         if not in_move:
             continue
         true_max = max(sign * float(truth[f][axis]) for f in in_move)
-        values = [sign * v for f in in_move if f in est and (v := _num(est[f].get(axis))) is not None]
-        est_max = max(values) if values else math.nan
+        est_max = _recorded_maximum(est, in_move, axis, sign)
         end_range[direction] = (true_max, est_max, est_max - true_max)
     frame_errors = [max(abs(float(est[f][a]) - float(truth[f][a])) for a in AXES) for f in with_pose]
     worst = max(range(len(frame_errors)), key=frame_errors.__getitem__, default=None)
     gross = sum(e > GROSS_ERROR_DEG for e in frame_errors) / len(frame_errors) if frame_errors else math.nan
+    trusted = [e for f, e in zip(with_pose, frame_errors) if float(est[f].get("quality") or 0.0) >= TRUSTED_QUALITY]
     return Score(len(frames), len(with_pose) / len(frames), mae, end_range, gross,
                  _percentile(frame_errors, 95), frame_errors[worst] if worst is not None else math.nan,
-                 with_pose[worst] if worst is not None else -1, _session_maxima(est, truth, with_pose))
+                 with_pose[worst] if worst is not None else -1, _session_maxima(est, truth, with_pose),
+                 len(trusted) / len(frame_errors) if frame_errors else math.nan,
+                 sum(e <= 5.0 for e in trusted) / len(trusted) if trusted else math.nan)
 
 
 def _session_maxima(est, truth, with_pose) -> dict[str, tuple[float, float, float]]:
     out = {}
     for label, (axis, sign, direction) in MOVEMENTS.items():
         true_max = max(sign * float(row[axis]) for row in truth.values())
-        est_max = max((sign * float(est[f][axis]) for f in with_pose), default=math.nan)
+        est_max = _recorded_maximum(est, sorted(est), axis, sign)
         out[direction] = (true_max, est_max, est_max - true_max)
     return out
+
+
+def _recorded_maximum(est, frames, axis: str, sign: int) -> float:
+    """The app's one definition of a maximum (app.core.rom.held_peak) over these frames of the analysis."""
+    times, values = [], []
+    for f in frames:
+        row = est.get(f)
+        if row is None:
+            continue
+        v = _num(row.get(axis)) if row.get("detected") == "1" else None
+        times.append(float(row["time_s"]))
+        values.append(None if v is None else sign * v)
+    peak = held_peak(times, values)
+    return math.nan if peak is None else peak
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -119,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{direction:24s} {t:6.1f} {e:6.1f} {err:+6.1f}")
     print(f"frames off > {GROSS_ERROR_DEG:g}°: {s.gross_share:.1%}; per-frame error p95 {s.p95_error:.1f}°, "
           f"worst {s.worst_error:.1f}° (frame {s.worst_frame})")
+    print(f"trusted (quality >= {TRUSTED_QUALITY:g}): {s.trusted_share:.1%} of frames, {s.trusted_within_5:.1%} of them "
+          "within 5°")
     print("session maxima (whole video): " + ", ".join(
         f"{d} {e:.1f} ({err:+.1f})" for d, (_, e, err) in (s.session_maxima or {}).items()))
     return 0

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from app.core.angles import DIRECTIONS
 from app.core.protocol_types import ProtocolConfig
-from app.core.rom import direction_value
+from app.core.rom import HeldPeak, direction_value
 from app.core.types import PoseSample
 
 
@@ -39,20 +39,16 @@ def direction_of(axis: str, sign: int) -> str:
     raise KeyError((axis, sign))
 
 
-def median_peak(samples: Sequence[PoseSample], motion: str, window: int, last_time_s: float) -> tuple[float | None, float]:
-    """Greatest running median (over ``window`` samples) of the excursion toward ``motion``, and
-    its time (a lone noisy frame is not a maximum); (None, last time) without a pose."""
+def recorded_peak(samples: Sequence[PoseSample], motion: str, last_time_s: float) -> tuple[float | None, float]:
+    """The trial's recorded maximum toward ``motion`` and its time: the one definition of a maximum
+    (app.core.rom: held for HOLD_S), falling back to the median of a trial too short to hold
+    anything; (None, last time) without a pose."""
     seen = [(s.time_s, v) for s in samples if (v := direction_value(s, motion)) is not None]
     if not seen:
         return None, samples[-1].time_s if samples else last_time_s
-    w = max(1, window)
-    if len(seen) < w:
-        t, v = max(seen, key=lambda tv: tv[1])
-        return v, t
-    best_v, best_t = float("-inf"), seen[0][0]
-    half = w // 2
-    for i in range(len(seen) - w + 1):
-        m = statistics.median(v for _, v in seen[i : i + w])
-        if m > best_v:
-            best_v, best_t = m, seen[i + half][0]
-    return best_v, best_t
+    peak = HeldPeak()
+    for s in samples:
+        peak.add(s.time_s, direction_value(s, motion))
+    if peak.best is None:
+        return statistics.median(v for _, v in seen), seen[len(seen) // 2][0]
+    return peak.best, peak.best_time_s

@@ -20,8 +20,7 @@ Public API
   - ``calibration_done(time_s)`` -> events (guided mode waits for it; free mode starts at once)
   - ``feed(sample: PoseSample)`` -> list[ProtocolEvent] (call once per frame, in time order)
   - ``mark_trial(time_s)``: clinician's manual trial: first call starts one, second call ends it
-  - ``redo_trial(time_s)``: discard the last measured trial of the current (or just finished)
-    motion so it is measured again (``redo_candidate``: the trial it would discard)
+  - ``redo_trial(time_s)``: discard the last measured trial of the motion (``redo_candidate``: which)
   - ``skip_motion(time_s)``, ``finish(time_s)``
   - ``state`` -> ProtocolState (phase, motion, step, counters, prompt for the GUI)
   - ``results()`` -> list[MotionResult] (one per configured motion, in order)
@@ -46,7 +45,7 @@ from app.core.repeatability import (  # noqa: F401  (re-exported)
     MIN_TRIALS_TO_JUDGE, TOO_FEW_TRIALS, MotionResult, Repeatability, evaluate_repeatability, motion_result,
     repeatability_text,
 )
-from app.core.excursion import Excursion, direction_of, median_peak
+from app.core.excursion import Excursion, direction_of, recorded_peak
 from app.core.protocol_text import finished_text, prompt_text  # noqa: F401  (re-exported)
 from app.core.rom import RomTracker, direction_value
 from app.core.types import PoseSample
@@ -114,7 +113,7 @@ class Protocol:
             return [ProtocolEvent(TRIAL_START, time_s, motion, message=f"{self._step()} marked by clinician")]
         samples, start = self._manual, self._manual_start if self._manual_start is not None else time_s
         self._manual = self._manual_start = None
-        peak, peak_s = median_peak(samples, motion, self.config.peak_median_window, self._last_time)
+        peak, peak_s = recorded_peak(samples, motion, self._last_time)
         if peak is None:
             return [ProtocolEvent(TRIAL_DISCARDED, time_s, motion, message="marked trial had no pose")]
         return self._close_trial(motion, samples, start, peak, peak_s, time_s, manual=True)
@@ -284,7 +283,8 @@ class Protocol:
                 and sample.time_s - ex.plateau_start >= cfg.plateau_min_s
             ):
                 ex.end_range_sent = True
-                out.append(ProtocolEvent(END_RANGE, sample.time_s, direction_of(axis, ex.sign), value_deg=ex.peak))
+                held, _ = recorded_peak(ex.samples, direction_of(axis, ex.sign), sample.time_s)  # what the trial records
+                out.append(ProtocolEvent(END_RANGE, sample.time_s, direction_of(axis, ex.sign), value_deg=held))
             if value <= max(cfg.return_threshold_deg, cfg.return_fraction * ex.peak):
                 out += self._end_excursion(ex, axis, sample.time_s, returned=True)
             return out
@@ -314,7 +314,7 @@ class Protocol:
         motion = direction_of(axis, ex.sign)
         samples = ex.samples
         start = samples[0].time_s
-        peak, peak_s = median_peak(samples, motion, self.config.peak_median_window, self._last_time)
+        peak, peak_s = recorded_peak(samples, motion, self._last_time)
         ex.active, ex.rearm, ex.samples = False, True, []
         if peak is None or peak < self.config.min_peak_deg:
             return []

@@ -53,7 +53,7 @@ class ProtocolConfig:
     min_peak_deg: float = 15.0
     plateau_band_deg: float = 3.0
     plateau_min_s: float = 0.3
-    peak_median_window: int = 7  # samples (~0.23 s at 30 fps): a lone noisy frame is not a maximum
+    peak_median_window: int = 7  # unused since trials take the held maximum (app.core.rom); stored configs name it
     max_dropout_s: float = 3.0  # a trial whose head stays lost this long ends at the last sighting
     repeat_min_deg: float = 5.0
     repeat_fraction: float = 0.10

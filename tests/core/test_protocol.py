@@ -202,7 +202,9 @@ def test_free_mode_on_truth_stream_finds_all_six(demo_truth):
     for direction, value in truth.items():
         assert len(results[direction].trials) == 1
         assert results[direction].recorded_deg == pytest.approx(value, abs=0.5)
-        assert proto.rom.maxima()[direction] == pytest.approx(value, abs=0.01)
+        # The recorded maximum is the value held for 0.25 s (app.core.rom): within a fraction of a degree of the peak.
+        assert proto.rom.maxima()[direction] == pytest.approx(value, abs=0.5)
+        assert proto.rom.maxima()[direction] <= value
 
 
 def test_prompts_follow_the_test():

@@ -27,6 +27,9 @@ def test_uncalibrated_and_calibrating_frames_never_count():
     assert live.maxima()["rotation_left"] is None
     assert len(live.history) == 2  # but they are plotted
     live.on_result(result(2, 30.0))
+    assert live.maxima()["rotation_left"] is None  # one frame is not a held position (app.core.rom.HOLD_S)
+    for i in range(3, 12):
+        live.on_result(result(i, 30.0))
     assert live.maxima()["rotation_left"] == 30.0
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.core.rom import held_peak
+
 from app.core.live_session import (
     RESUME_STEP_S,
     InterruptedSession,
@@ -62,7 +64,11 @@ def test_resume_appends_samples_after_the_stored_ones(store):
     assert "Resuming session" in recovery.summary() and pseudonym in recovery.summary()
     assert store.get_session(sid).status == "recording"
     assert live.recording.session_id == sid and live.recording.patient_pseudonym == pseudonym
-    assert live.maxima()["rotation_left"] == pytest.approx(40.0, abs=1.0)  # what was measured before the crash
+    # What was measured before the crash: the recorded (held) maximum of the 0-40-0 turn.
+    n = 90
+    stored = [40.0 * min(i, n - 1 - i) / (n / 2) for i in range(n)]
+    assert live.maxima()["rotation_left"] == pytest.approx(held_peak([5.0 + i / 30.0 for i in range(n)], stored))
+    assert 37.0 < live.maxima()["rotation_left"] < 40.0
     # The new stream starts again at time 0, frame 0: stored after the stored samples all the same.
     live.on_result(result(0, 0.0, calibrated=False))  # before the new neutral: shown, not stored
     for i in range(1, 31):
