@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from app.core.angles import DIRECTIONS
+from app.core.quality import TRUSTED_QUALITY
 from app.core.rom import direction_value
 from app.core.types import PoseSample
 
@@ -66,7 +67,7 @@ class CompensationConfig:
     trunk_rotation_max_deg: float = 10.0
     trunk_lean_max_deg: float = 10.0
     off_plane_max_deg: float = 15.0
-    min_quality: float = 0.5
+    min_quality: float = TRUSTED_QUALITY  # the one threshold of trust (app.core.quality)
     trunk_min_s: float = 0.2  # a trunk angle must stay beyond its limit this long (one bad frame is not a turn)
     head_lost_min_s: float = 0.1  # shorter gaps are a dropped frame, not a lost head
     end_range_fraction: float = 0.9  # samples at >= this fraction of the peak are "end range"

@@ -29,6 +29,8 @@ from app.core.angles import HeadAngles, angles_from_matrix, matrix_from_angles, 
 from app.core.camera_model import DEFAULT_HFOV_DEG, CameraAssumption, CameraIntrinsics
 from app.core.crop import NOMINAL_HEAD_WIDTH_MM, HeadBox
 from app.core.head_model import HeadModel
+from app.core import quality as quality_scale
+from app.core.mesh_track import VERIFY_AGREEMENT_DEG, MeshTrack, follow, proven, verified
 from app.core.rigid_tracker import RigidHeadTracker, RigidPose
 from app.core.types import Frame, HeadObservation
 
@@ -54,6 +56,16 @@ class HeadTrackerConfig:
     recover_axis_deg: float = 20.0  # model angle on an axis where the mesh sees < mesh_trusted_deg
     mesh_bound_deg: float = 1.5  # the mesh's error on an axis where it sees little (bound_by_mesh)
     mesh_bound_per_yaw: float = 0.15  # ... growing with yaw: a profile distorts the mesh's fit
+    # The mesh's pose is used only when the landmarks fit the patient's neutral face shape this well
+    # (mean distance, share of the face's width), allowing more the more the face is turned: a real
+    # face fits at ~0.4% frontal, ~1.3% at 15 degrees, ~2.7% at 30 (its neutral depths are rough),
+    # while the "faces" behind the gross errors claimed 3-20 degrees and fit at 2.9-3.2%
+    # (chosen on dev2_backlit_far_720p, dev2_laptop_wide_near_drift and dev_clinic_plain).
+    mesh_fit_max: float = 0.010
+    mesh_fit_per_deg: float = 0.001
+    # Landmarks fitting the patient's face this closely are the patient's face (its pose within 5 degrees on
+    # every frame of the six videos measured): the mesh is trusted at once, whatever its track.
+    mesh_fit_verifies: float = 0.008
 
 
 class HeadTracker:
@@ -73,6 +85,8 @@ class HeadTracker:
         self._mesh_guess: tuple[np.ndarray, np.ndarray] | None = None
         self._since_anchor = 0
         self._last_mesh: tuple[np.ndarray, float] | None = None
+        self._mesh_track: MeshTrack | None = None
+        self._mesh_fit = float("inf")
 
     @classmethod
     def for_camera(cls, camera: CameraAssumption) -> "HeadTracker":
@@ -94,6 +108,7 @@ class HeadTracker:
         self._tracker = None
         self._model_buffer = []
         self._mesh_guess = None
+        self._mesh_track = None
 
     def close(self) -> None:
         for det in (self._face, self._body):
@@ -161,6 +176,20 @@ class HeadTracker:
         log.info("head model built from %d frames", len(self._model_buffer))
 
     def _mesh_pose(self, mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """The mesh's head pose (PnP of the patient's neutral face on today's points); None when the face found
+        does not fit the patient's own face shape well enough to be trusted (a profile, a scalp, a chin, a title)."""
+        pose = self._solve_mesh_pose(mesh)
+        if pose is None:
+            return None
+        cfg = self.config
+        allowed = cfg.mesh_fit_max + cfg.mesh_fit_per_deg * rotation_angle_deg(np.eye(3), pose[0])
+        self._mesh_fit = mesh_fit_of_face_width(self._model.mesh_points, mesh, pose, self._camera)
+        if self._mesh_fit > allowed:
+            self._mesh_guess = None  # next time solve from scratch, not from a pose fitted to something else
+            return None
+        return pose
+
+    def _solve_mesh_pose(self, mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         model_pts = self._model.mesh_points
         img_pts = mesh[:, :2].astype(np.float64)
         if self._mesh_guess is None:
@@ -191,13 +220,23 @@ class HeadTracker:
             self._last_mesh = (mesh_pose[0], time_s)
         else:
             self._last_mesh = None
+        # Features seeded now count as anchored only if the mesh was trusted until now and still rests near neutral.
+        was_trusted = mesh_pose is not None and self._mesh_track is not None and self._mesh_track.verified
+        tracked: RigidPose | None = tracker.update(gray, allow_seed_anchored=near_neutral and at_rest and was_trusted)
+        trusted_mesh = self._follow_mesh(mesh_pose, time_s, near_neutral)
+        near_neutral = near_neutral and trusted_mesh
         # The mesh under-reads angles as they grow, so it anchors the model only while the head
         # rests near neutral, never at the start of a movement.
         anchor = near_neutral and at_rest
-        tracked: RigidPose | None = tracker.update(gray, allow_seed_anchored=anchor)
         model_angles = angles_from_matrix(tracked.rotation) if tracked is not None and mesh_pose is not None else None
         if model_angles is not None and not anchor:
-            anchor = self._model_went_astray(mesh_pose[0], mesh_angles, tracked.rotation, model_angles, near_neutral)
+            astray = self._model_went_astray(mesh_pose[0], mesh_angles, tracked.rotation, model_angles, near_neutral)
+            if not astray and rotation_angle_deg(tracked.rotation, mesh_pose[0]) <= VERIFY_AGREEMENT_DEG:
+                self._mesh_track = verified(self._mesh_track)  # the model agrees: this face is the patient's
+                trusted_mesh = True
+            anchor = astray and trusted_mesh
+        if not trusted_mesh:
+            mesh_angles = None  # a face the mesh has not earned neither rescues nor bounds the model
         if anchor:
             rotation, translation = mesh_pose
             self._since_anchor += 1
@@ -205,20 +244,30 @@ class HeadTracker:
             if tracked is None or drift > cfg.reanchor_disagreement_deg or self._since_anchor >= cfg.reanchor_every:
                 tracker.correct(gray, rotation, translation)
                 self._since_anchor = 0
-            return rotation, translation, 1.0, SOURCE_MESH
+            return rotation, translation, quality_scale.ANCHORED, SOURCE_MESH
         if tracked is not None:
             quality = _model_quality(tracked)
             if near_neutral:
-                quality = max(quality, 0.9)  # the whole face is in view: not an extrapolation
+                quality = max(quality, quality_scale.NEAR_NEUTRAL)  # the whole face is in view: not an extrapolation
             rotation = tracked.rotation
-            if model_angles is not None:
+            if model_angles is not None and mesh_angles is not None:
                 rotation = self._within_mesh_bounds(rotation, model_angles, mesh_angles)
             return rotation, tracked.translation, quality, SOURCE_MODEL
         if mesh_pose is not None:
             # The model tracker lost the head but the mesh still sees a face: restart from it.
             tracker.start(gray, mesh_pose[0], mesh_pose[1], anchored=False)
-            return mesh_pose[0], mesh_pose[1], 0.3, SOURCE_MESH_ONLY
+            return mesh_pose[0], mesh_pose[1], quality_scale.MESH_ONLY, SOURCE_MESH_ONLY
         return None, None, 0.0, ""
+
+    def _follow_mesh(self, mesh_pose, time_s: float, frontal: bool) -> bool:
+        """Chain this frame's mesh into its track (:mod:`app.core.mesh_track`); whether the track is trusted."""
+        if mesh_pose is None:
+            return False
+        self._mesh_track = follow(self._mesh_track, mesh_pose[0], time_s)
+        if self._mesh_fit <= self.config.mesh_fit_verifies:
+            self._mesh_track = verified(self._mesh_track)  # it is the patient's face: nothing else fits it this well
+        self._mesh_track, _ = proven(self._mesh_track, frontal)
+        return self._mesh_track.verified
 
     def _model_went_astray(self, mesh_rotation: np.ndarray, mesh: HeadAngles, model_rotation: np.ndarray,
                            model: HeadAngles, near_neutral: bool) -> bool:
@@ -261,6 +310,19 @@ class HeadTracker:
                 c = seen[:, :2].mean(axis=0)
                 return HeadBox(float(c[0]), float(c[1]), max(width, 20.0))
         return None
+
+
+def mesh_fit_of_face_width(face_points: np.ndarray, mesh: np.ndarray, pose: tuple[np.ndarray, np.ndarray],
+                           camera: CameraIntrinsics) -> float:
+    """How far the detected landmarks are from the patient's neutral face at the solved pose, as a share of
+    the face's width in the image (mean distance). A real face fits its own shape to a few tenths of a percent;
+    a "face" found on a profile, the scalp, the chin or a title fits it at 2-6% (dev set)."""
+    rotation, translation = pose
+    projected = camera.project(face_points @ rotation.T + translation)
+    width = float(np.ptp(projected[:, 0]))
+    if width <= 1.0:
+        return float("inf")
+    return float(np.mean(np.linalg.norm(projected - mesh[:, :2], axis=1)) / width)
 
 
 def model_contradicts_mesh(model: HeadAngles, mesh: HeadAngles, cfg: HeadTrackerConfig) -> bool:
@@ -329,4 +391,5 @@ def _model_quality(pose: RigidPose) -> float:
     support = min(1.0, pose.inliers / 40.0)
     anchoring = 0.5 + 0.5 * pose.anchored_fraction
     residual = 1.0 if pose.reprojection_px < 1.5 else 1.5 / pose.reprojection_px
-    return float(np.clip(0.8 * support * anchoring * residual, 0.05, 0.8))
+    top = quality_scale.MODEL_MAX
+    return float(np.clip(top * support * anchoring * residual, quality_scale.MODEL_MIN, top))

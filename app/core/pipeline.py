@@ -18,12 +18,12 @@ import numpy as np
 from app.core.angles import angles_from_matrix, mean_rotation, relative_rotation, rotation_angle_deg
 from app.core.camera_model import CameraAssumption
 from app.core.one_euro import AngleFilter, OneEuroConfig
+from app.core.quality import EXTRAPOLATED_BELOW
 from app.core.trunk import ShoulderLine, shoulder_line, trunk_angles
 from app.core.types import Frame, FrameResult, HeadObservation, PoseEngine, PoseSample, SampleFlag
 
 log = logging.getLogger(__name__)
 
-EXTRAPOLATED_BELOW_QUALITY = 0.85
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,7 +32,7 @@ class RawMeasurement:
 
     frame_index: int
     time_s: float
-    observation: HeadObservation
+    observation: HeadObservation | None  # None once offline analysis stored it (it keeps no landmarks)
     rotation: np.ndarray | None
     quality: float
     source: str
@@ -66,7 +66,7 @@ class SampleMaker:
         angles = angles_from_matrix(relative_rotation(self.neutral.rotation, raw.rotation))
         yaw, pitch, roll = self._filter((angles.yaw_deg, angles.pitch_deg, angles.roll_deg), raw.time_s)
         flags = []
-        if raw.quality < EXTRAPOLATED_BELOW_QUALITY:
+        if raw.quality < EXTRAPOLATED_BELOW:
             flags.append(SampleFlag.EXTRAPOLATED)
         if self._uncalibrated:
             flags.append(SampleFlag.UNCALIBRATED)

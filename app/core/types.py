@@ -34,7 +34,7 @@ class Frame:
 class SampleFlag(StrEnum):
     """Why a sample's angles deserve a second look (``PoseSample.flags``; text in CSV and database)."""
 
-    EXTRAPOLATED = "extrapolated"  # the engine's quality is below app.core.pipeline's threshold
+    EXTRAPOLATED = "extrapolated"  # the quality is below app.core.quality.EXTRAPOLATED_BELOW: beyond the face mesh
     UNCALIBRATED = "uncalibrated"  # measured before the neutral was calibrated
 
 
