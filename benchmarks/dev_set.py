@@ -1,13 +1,16 @@
 """The measuring core on every dev video, each with its own camera's field of view, scored against its truth.
 
-    python benchmarks/dev_set.py DEV_VIDEOS_DIR [--jobs 2] [--only NAME,NAME] [--out DIR] [--extra ARGS]
+    python benchmarks/dev_set.py DEV_VIDEOS_DIR [--jobs 2] [--only NAME,NAME] [--perturb reencoded,noisy,...]
+                                                [--out DIR] [--extra ARGS]
 
 DEV_VIDEOS_DIR holds ``NAME.mp4`` + ``NAME.csv`` (truth) pairs and ``specs.json`` (per video, the
 camera's ``hfov_deg``), like the project's shared dev set. Each video is analysed with
 ``main.py analyze --hfov`` (as a clinician who knows their camera would) and scored with
 ``benchmarks/score_video.py``. Prints one row per video and a summary line: worst and mean
 end-range error, worst session maximum, share of frames off by more than 10 degrees, 95th
-percentile frame error, per-axis MAE, frames/s.
+percentile frame error, per-axis MAE, frames/s. ``--perturb`` adds, per video, copies made by
+``benchmarks/robustness.py``'s variants (re-encoded, noisy, 15 frames/s, half size, ...), each with
+its matching truth, as rows ``NAME+VARIANT`` (the compression noise alone moves end ranges).
 """
 
 from __future__ import annotations
@@ -37,6 +40,28 @@ class VideoRun:
     error: str = ""
 
 
+def perturbed_copies(videos: list[Path], names: list[str], out: Path) -> list[tuple[Path, Path, str]]:
+    """(video, truth, spec name) of each video's copies under the named robustness variants."""
+    from benchmarks.robustness import VARIANTS, make_variant
+
+    by_name = {v.name: v for v in VARIANTS}
+    unknown = [n for n in names if n not in by_name or by_name[n].name == "zoom115"]
+    if unknown:
+        raise SystemExit(f"--perturb: unknown or lens-changing variant(s): {', '.join(unknown)}")
+    copies = []
+    for video in videos:
+        for name in names:
+            folder = out / f"{video.stem}+{name}"
+            folder.mkdir(parents=True, exist_ok=True)
+            copy, truth = make_variant(by_name[name], video, video.with_suffix(".csv"), folder)
+            renamed = folder / f"{video.stem}+{name}.mp4"
+            copy.rename(renamed)
+            truth_renamed = folder / f"{video.stem}+{name}.csv"
+            truth.rename(truth_renamed)
+            copies.append((renamed, truth_renamed, video.stem))
+    return copies
+
+
 def camera_hfov(specs: dict, name: str) -> float | None:
     spec = specs.get(name, {})
     camera = spec.get("camera", spec)
@@ -59,7 +84,7 @@ def analyse(video: Path, truth: Path, hfov: float | None, out: Path, extra: list
 
 def print_table(runs: list[VideoRun]) -> None:
     print(f"{'video':30s} {'pose':>6s} {'worst ER':>8s} {'mean ER':>7s} {'max sess':>8s} {'>10°':>6s} {'p95':>5s} "
-          f"{'worst':>6s} {'MAE y/p/r':>15s} {'fps':>5s}")
+          f"{'worst':>6s} {'MAE y/p/r':>15s} {'trusted':>7s} {'ok5':>6s} {'fps':>5s}")
     for run in runs:
         if run.score is None:
             print(f"{run.name:30s} failed: {run.error}")
@@ -69,7 +94,7 @@ def print_table(runs: list[VideoRun]) -> None:
         mae = "/".join(f"{v:.2f}" for v in s.mae.values())
         print(f"{run.name:30s} {s.pose_rate:6.1%} {s.worst_end_range:8.1f} {sum(errors) / len(errors):7.2f} "
               f"{s.worst_session_maximum:8.1f} {s.gross_share:6.1%} {s.p95_error:5.1f} {s.worst_error:6.1f} "
-              f"{mae:>15s} {run.frames_per_second:5.0f}")
+              f"{mae:>15s} {s.trusted_share:7.1%} {s.trusted_within_5:6.1%} {run.frames_per_second:5.0f}")
 
 
 def print_summary(runs: list[VideoRun]) -> None:
@@ -84,7 +109,8 @@ def print_summary(runs: list[VideoRun]) -> None:
           f"mean {sum(errors) / len(errors):.2f}°, {within3:.0%} within 3°; worst session maximum "
           f"{max(s.worst_session_maximum for s in scored):.1f}°; frames off > 10° up to "
           f"{max(s.gross_share for s in scored):.1%}; p95 frame error up to {max(s.p95_error for s in scored):.1f}°; "
-          f"worst per-axis MAE {max(mae):.2f}°; pose on {min(s.pose_rate for s in scored):.1%}+ of frames")
+          f"worst per-axis MAE {max(mae):.2f}°; pose on {min(s.pose_rate for s in scored):.1%}+ of frames; trusted "
+          f"frames within 5°: {min(s.trusted_within_5 for s in scored):.1%} at worst")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("videos", type=Path, help="folder of NAME.mp4 + NAME.csv and specs.json")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", help="comma-separated video names")
+    parser.add_argument("--perturb", help="comma-separated robustness variants to add per video (e.g. reencoded,noisy)")
     parser.add_argument("--out", type=Path, help="keep the analysis CSV/JSON here")
     parser.add_argument("--extra", default="", help="more analyze arguments, quoted")
     args = parser.parse_args(argv)
@@ -109,8 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path(tempfile.mkdtemp(prefix="cervicam-devset-"))
     out.mkdir(parents=True, exist_ok=True)
     extra = shlex.split(args.extra)
+    jobs = [(v, v.with_suffix(".csv"), v.stem) for v in videos]
+    if args.perturb:
+        jobs += perturbed_copies(videos, args.perturb.split(","), out)
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        runs = list(pool.map(lambda v: analyse(v, v.with_suffix(".csv"), camera_hfov(specs, v.stem), out, extra), videos))
+        runs = list(pool.map(lambda j: analyse(j[0], j[1], camera_hfov(specs, j[2]), out, extra), jobs))
     print_table(runs)
     print_summary(runs)
     return 0

@@ -73,8 +73,12 @@ def run(args: argparse.Namespace) -> int:
         from app.report.offline import write_offline_report
 
         write_offline_report(result.samples, args.report, source=camera.describe(str(args.video)), engine=engine.name)
+    if result.trusted_rate == 0.0:
+        raise InputError(f"{args.video}: nothing could be measured with trust (a pose on {result.detection_rate:.1%} "
+                         "of frames, none of good quality): no maxima; is the patient's face in view?")
     maxima = result.maxima()
-    print(f"{len(result.samples)} frames, pose on {result.detection_rate:.1%}, {result.frames_per_second:.0f} frames/s")
+    print(f"{len(result.samples)} frames, pose on {result.detection_rate:.1%}, trusted {result.trusted_rate:.1%}, "
+          f"{result.frames_per_second:.0f} frames/s")
     for direction, value in maxima.items():
         print(f"  {direction.replace('_', ' '):24s} {'-' if value is None else f'{value:5.1f}°'}")
     return 0

@@ -52,8 +52,9 @@ def build_pipeline(
     from app.core.head_tracker import HeadTracker
     from app.core.pipeline import MeasurementPipeline
     from app.engines.factory import create_engine
+    from app.model_folders import default_model_dirs
 
-    eng = create_engine(engine, Path(model) if model else None, device)
+    eng = create_engine(engine, Path(model) if model else None, device, default_model_dirs())
     info = EngineInfo(engine, "CPU", {})
     model_info = getattr(eng, "info", None)
     if model_info is not None:  # onnx: say which model, where it runs and how good it is
