@@ -78,6 +78,7 @@ def test_guided_calibration_measures_saves_and_is_used_by_the_next_measurement(q
         assert wait_for(lambda: pipeline.camera.kind is CameraSource.MEASURED, 5)
         assert "measured" in controller._describe_camera()
         settings_dialog = SettingsDialog(settings, calibration=stored, calibrate=lambda: None)
+        qtbot.addWidget(settings_dialog)  # deleted by pytest-qt, not at interpreter exit
         assert "measured" in settings_dialog.camera_calibration.text()
     finally:
         window.close()
