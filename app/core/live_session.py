@@ -8,15 +8,15 @@ learns that neutral is calibrated, what is recorded) is made here so it can be t
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 
-from app.core.compensation import CompensationConfig
 from app.core.live_history import LiveHistory
 from app.core.neutral_check import NeutralCheck
 from app.core.norms import DEFAULT_NORM_SET, NormSet, get_norm_set
 from app.core.protocol import TRIAL_DISCARDED, TRIAL_END, Phase, Protocol, ProtocolConfig, ProtocolEvent
+from app.core.protocol_options import protocol_config, protocol_options
 from app.core.rom import RomTracker
 from app.core.types import FrameResult, PoseSample
 from app.errors import CervicamError
@@ -174,7 +174,7 @@ class LiveSession:
         self.protocol = Protocol(config)
         self._protocol_waits_for_neutral = not config.free_mode
         if self.recording is not None:
-            self.recording.store.update_session(self.recording.session_id, protocol=asdict(config))
+            self.recording.store.update_session(self.recording.session_id, protocol=protocol_options(config))
         if self._protocol_waits_for_neutral and self.calibrated and not self.calibrating:
             self._protocol_waits_for_neutral = False
             return self._record_events(self.protocol.calibration_done(self.now_s))
@@ -206,7 +206,7 @@ class LiveSession:
             # Without a guided test, free mode turns every excursion into a stored trial, so a
             # free measurement is saved with its per-direction values too.
             self.protocol = Protocol(ProtocolConfig(free_mode=True))
-        protocol = asdict(self.protocol.config)
+        protocol = protocol_options(self.protocol.config)
         session = store.start_session(patient.id, norm_set=self.norm_set.key, protocol=protocol, **session_fields)
         self.recording = Recording(store, session.id, store.open_writer(session.id), patient.pseudonym)
         log.info("recording session %s for %s", session.id, patient.pseudonym)
@@ -297,21 +297,6 @@ def keep_interrupted_results(store: Any, session_id: int) -> int:
 def counted(sample: PoseSample) -> bool:
     """Whether a sample carries a pose (for counters shown to the user)."""
     return sample.detected and sample.yaw_deg is not None
-
-
-def protocol_config(stored: dict[str, Any]) -> ProtocolConfig:
-    """A session's stored protocol options (``asdict`` of its ProtocolConfig) as a config; free
-    mode when none were stored (a free measurement)."""
-    if not stored:
-        return ProtocolConfig(free_mode=True)
-    known = {f.name for f in fields(ProtocolConfig)}
-    values = {k: v for k, v in stored.items() if k in known}
-    if "motions" in values:
-        values["motions"] = tuple(values["motions"])
-    if isinstance(values.get("compensation"), dict):
-        comp_known = {f.name for f in fields(CompensationConfig)}
-        values["compensation"] = CompensationConfig(**{k: v for k, v in values["compensation"].items() if k in comp_known})
-    return ProtocolConfig(**values)
 
 
 # ----- sessions a crash left open ----------------------------------------------------------------
