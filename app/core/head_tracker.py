@@ -31,7 +31,7 @@ from app.core.crop import NOMINAL_HEAD_WIDTH_MM, HeadBox
 from app.core.head_model import HeadModel
 from app.core import quality as quality_scale
 from app.core.mesh_track import VERIFY_AGREEMENT_DEG, MeshTrack, follow, proven, verified
-from app.core.rigid_tracker import RigidHeadTracker, RigidPose
+from app.core.rigid_tracker import RigidHeadTracker, RigidPose, TrackerConfig
 from app.core.types import Frame, HeadObservation
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,20 @@ class HeadTrackerConfig:
     # Landmarks fitting the patient's face this closely are the patient's face (its pose within 5 degrees on
     # every frame of the six videos measured): the mesh is trusted at once, whatever its track.
     mesh_fit_verifies: float = 0.008
+    tracking: TrackerConfig = TrackerConfig()  # the rigid tracker's (and its bundle adjustment's) settings
+
+
+@dataclass(frozen=True, eq=False)
+class TrackedPose:
+    """What the tracker says about one frame: head rotation and translation (mm, camera axes), quality, source."""
+
+    rotation: np.ndarray | None
+    translation: np.ndarray | None
+    quality: float
+    source: str
+
+
+NO_POSE = TrackedPose(None, None, 0.0, "")
 
 
 class HeadTracker:
@@ -134,8 +148,8 @@ class HeadTracker:
             if self._model is None:
                 return HeadObservation(box=self._box_from_landmarks(mesh, body), face_landmarks=mesh,
                                        face_confidence=1.0 if mesh is not None else 0.0, body_landmarks=body)
-        rotation, translation, quality, source = self._pose(ideal_mesh, gray, frame.timestamp)
-        box = self._box_from_pose(rotation, translation) if rotation is not None else None
+        pose = self._pose(ideal_mesh, gray, frame.timestamp)
+        box = self._box_from_pose(pose.rotation, pose.translation) if pose.rotation is not None else None
         if box is None:
             box = self._box_from_landmarks(mesh, body)
         return HeadObservation(
@@ -143,9 +157,9 @@ class HeadTracker:
             face_landmarks=mesh,
             face_confidence=1.0 if mesh is not None else 0.0,
             body_landmarks=body,
-            tracked_rotation=rotation,
-            tracked_quality=quality,
-            tracked_source=source,
+            tracked_rotation=pose.rotation,
+            tracked_quality=pose.quality,
+            tracked_source=pose.source,
         )
 
     def _ideal_landmarks(self, mesh: np.ndarray | None) -> np.ndarray | None:
@@ -170,7 +184,7 @@ class HeadTracker:
             log.info("head model not built yet: %s", exc)
             self._model_buffer = []
             return
-        self._tracker = RigidHeadTracker(self._model, self._camera)
+        self._tracker = RigidHeadTracker(self._model, self._camera, self.config.tracking)
         self._tracker.start(gray, np.eye(3), np.zeros(3), anchored=True)
         self._mesh_guess = (np.zeros(3), np.zeros(3))
         log.info("head model built from %d frames", len(self._model_buffer))
@@ -205,7 +219,7 @@ class HeadTracker:
         self._mesh_guess = (rvec.ravel(), tvec.ravel())
         return cv2.Rodrigues(rvec)[0], tvec.ravel()
 
-    def _pose(self, mesh, gray, time_s: float):
+    def _pose(self, mesh, gray, time_s: float) -> "TrackedPose":
         cfg = self.config
         tracker = self._tracker
         mesh_pose = self._mesh_pose(mesh) if mesh is not None else None
@@ -244,7 +258,7 @@ class HeadTracker:
             if tracked is None or drift > cfg.reanchor_disagreement_deg or self._since_anchor >= cfg.reanchor_every:
                 tracker.correct(gray, rotation, translation)
                 self._since_anchor = 0
-            return rotation, translation, quality_scale.ANCHORED, SOURCE_MESH
+            return TrackedPose(rotation, translation, quality_scale.ANCHORED, SOURCE_MESH)
         if tracked is not None:
             quality = _model_quality(tracked)
             if near_neutral:
@@ -252,12 +266,12 @@ class HeadTracker:
             rotation = tracked.rotation
             if model_angles is not None and mesh_angles is not None:
                 rotation = self._within_mesh_bounds(rotation, model_angles, mesh_angles)
-            return rotation, tracked.translation, quality, SOURCE_MODEL
+            return TrackedPose(rotation, tracked.translation, quality, SOURCE_MODEL)
         if mesh_pose is not None:
             # The model tracker lost the head but the mesh still sees a face: restart from it.
             tracker.start(gray, mesh_pose[0], mesh_pose[1], anchored=False)
-            return mesh_pose[0], mesh_pose[1], quality_scale.MESH_ONLY, SOURCE_MESH_ONLY
-        return None, None, 0.0, ""
+            return TrackedPose(mesh_pose[0], mesh_pose[1], quality_scale.MESH_ONLY, SOURCE_MESH_ONLY)
+        return NO_POSE
 
     def _follow_mesh(self, mesh_pose, time_s: float, frontal: bool) -> bool:
         """Chain this frame's mesh into its track (:mod:`app.core.mesh_track`); whether the track is trusted."""
