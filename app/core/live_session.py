@@ -237,6 +237,9 @@ class LiveSession:
         self.rom.reset()
         for sample in stored:
             self.rom.update(sample)
+        for trial in self.protocol.trials:  # a crash can take the last second of samples, not a stored trial
+            if not trial.discarded:
+                self.rom.include(trial.motion, trial.max_deg)
         last_frame = max((s.frame_index for s in stored), default=-1)
         self._resume_after = (last_time, last_frame)
         self.recording = Recording(store, session_id, store.open_writer(session_id), patient.pseudonym)

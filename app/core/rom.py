@@ -99,6 +99,13 @@ class RomTracker:
         for direction, peak in self._peaks.items():
             peak.add(sample.time_s, direction_value(sample, direction))
 
+    def include(self, direction: str, value: float) -> None:
+        """A maximum recorded elsewhere by the same definition (a stored trial of a resumed session, whose
+        last samples a crash may have taken with it)."""
+        peak = self._peaks[direction]
+        if peak.best is None or value > peak.best:
+            peak.best = value
+
     def maxima(self) -> dict[str, float | None]:
         return {d: (p.best if p.best is not None and p.best > 0.0 else None) for d, p in self._peaks.items()}
 

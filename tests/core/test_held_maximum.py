@@ -58,3 +58,10 @@ def test_rom_tracker_maxima_are_held_values_per_direction():
     assert maxima["rotation_left"] == pytest.approx(30.0)
     assert maxima["rotation_right"] == pytest.approx(20.0)
     assert maxima["flexion"] is None  # never moved that way
+
+
+def test_a_maximum_recorded_by_a_stored_trial_counts_after_a_resume():
+    rom = RomTracker()
+    rom.include("flexion", 47.0)  # its hold's samples were lost with the crash
+    rom.include("flexion", 30.0)
+    assert rom.maxima()["flexion"] == 47.0 and rom.maxima()["extension"] is None
