@@ -13,6 +13,10 @@ Two sources, each where it is good:
   in view and the two disagree beyond what the mesh's errors explain, and it bounds the model's
   angles on the axes where it sees little (:func:`bound_by_mesh`).
 
+The mesh has a say only when it has earned it: its landmarks fit the patient's own neutral face
+at its pose (:func:`mesh_fit_of_face_width`) and its track is verified (:mod:`app.core.mesh_track`);
+a "face" found on a profile, the chin, the scalp or a title neither anchors, rescues nor bounds.
+
 The model is built from the first frames with a face (offline) or from the neutral hold
 (live, :meth:`HeadTracker.rebuild_model`).
 """
