@@ -1,11 +1,13 @@
-"""The neutral hold that refuses what is not a neutral: face in view, near frontal, still (Qt-free).
+"""The neutral hold: the pose the patient holds still for a while becomes the zero (Qt-free).
 
-The pipeline's own hold (``app.core.pipeline.NeutralCalibration``) takes any still pose, so a
-head held at full flexion became the zero. :class:`GuardedNeutralHold` has the same interface
-(``duration_s``, ``progress``, ``result``, ``add(raw)``) and adds the acceptance rule: a frame
-counts toward the hold only when the face mesh is found and the face looks near frontal
-(:func:`face_direction_deg`, from the mesh alone, independent of any neutral), and the hold
-restarts whenever the head moves. ``problem`` says what is wrong, in the clinician's words.
+One hold, two rules for which frames count. The clinician's hold (``HoldLimits()``, the
+default) refuses what is not a neutral: a frame counts only when the face mesh is found and
+the face looks near frontal (:func:`face_direction_deg`, from the mesh alone, independent of any
+neutral), because a hold that took any still pose made a head held at full flexion the zero.
+``ANY_STILL_POSE`` (the pipeline's hold when none is given: scripts and tests) counts every frame
+with a pose. Either way the hold restarts whenever the head moves, and ``problem`` says what is
+wrong, in the clinician's words. The pipeline runs the hold it is given
+(``MeasurementPipeline.start_calibration(hold=...)``).
 
 Times must only increase (a looped video's time goes on past the loop, app.ui.workers); a time
 going backwards restarts the hold instead of giving a negative progress.
@@ -17,11 +19,15 @@ import logging
 import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.angles import rotation_angle_deg
+from app.core.angles import mean_rotation, rotation_angle_deg
+from app.core.trunk import ShoulderLine
+
+if TYPE_CHECKING:
+    from app.core.pipeline import RawMeasurement
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +58,34 @@ class HoldLimits:
     max_yaw_deg: float = 15.0
     max_pitch_deg: float = 20.0
     max_roll_deg: float = 12.0
-    max_spread_deg: float = 4.0  # the pipeline's own stillness rule
+    max_spread_deg: float = 4.0  # how far the head may wander (rotation from the hold's first frame)
+    frontal_only: bool = True  # False: any still pose counts, whatever the face mesh says
+
+
+ANY_STILL_POSE = HoldLimits(frontal_only=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Neutral:
+    """The calibrated neutral: head rotation and shoulder line the patient held."""
+
+    rotation: np.ndarray
+    trunk: ShoulderLine | None = None
+    time_s: float = 0.0
+
+
+def neutral_from(raws: list[RawMeasurement]) -> Neutral:
+    """Mean head rotation and median shoulder line of a still hold."""
+    rotations = [r.rotation for r in raws if r.rotation is not None]
+    if not rotations:
+        raise ValueError("no pose to calibrate neutral from")
+    trunks = [r.trunk for r in raws if r.trunk is not None]
+    trunk = None
+    if trunks:
+        trunk = ShoulderLine(
+            float(np.median([t.width_px for t in trunks])), float(np.median([t.lean_deg for t in trunks])), 1.0
+        )
+    return Neutral(mean_rotation(rotations), trunk, raws[0].time_s)
 
 
 @dataclass(frozen=True)
@@ -95,14 +128,15 @@ def frontal_problem(direction: FaceDirection | None, limits: HoldLimits) -> Hold
     return None
 
 
-class GuardedNeutralHold:
-    """A neutral hold of ``duration_s`` that only counts still, frontal frames with a face."""
+class NeutralHold:
+    """A neutral hold of ``duration_s`` that counts still frames; with ``limits.frontal_only``
+    only still, frontal frames with a face."""
 
     def __init__(self, duration_s: float = DEFAULT_HOLD_S, limits: HoldLimits | None = None) -> None:
         self.duration_s = duration_s
         self.limits = limits or HoldLimits()
-        self._raws: list[Any] = []
-        self.result: Any | None = None
+        self._raws: list[RawMeasurement] = []
+        self.result: Neutral | None = None
         self.problem: HoldProblem | None = None
 
     @property
@@ -115,10 +149,12 @@ class GuardedNeutralHold:
         held = self._raws[-1].time_s - self._raws[0].time_s
         return min(1.0, max(0.0, held / self.duration_s))
 
-    def add(self, raw: Any) -> Any | None:
-        """Count one raw measurement (app.core.pipeline.RawMeasurement); the Neutral once held."""
+    def add(self, raw: RawMeasurement) -> Neutral | None:
+        """Count one raw measurement; the Neutral once held."""
         if self.result is not None:
             return self.result
+        if raw.rotation is None and not self.limits.frontal_only:
+            return None  # any-pose hold: a frame without a pose neither counts nor restarts it
         self.problem = self._facing_problem(raw)
         if self.problem is not None:
             self._raws = []  # the hold starts again once the face is back and frontal
@@ -130,29 +166,12 @@ class GuardedNeutralHold:
             self.problem = HoldProblem.MOVING
         self._raws.append(raw)
         if self.progress >= 1.0:
-            from app.core.pipeline import neutral_from
-
             self.result = neutral_from(self._raws)
         return self.result
 
-    def _facing_problem(self, raw: Any) -> HoldProblem | None:
+    def _facing_problem(self, raw: RawMeasurement) -> HoldProblem | None:
         if raw.rotation is None:
             return HoldProblem.NO_FACE
+        if not self.limits.frontal_only:
+            return None
         return frontal_problem(face_direction_deg(raw.observation.face_landmarks), self.limits)
-
-
-def install_hold(pipeline: Any, hold: GuardedNeutralHold) -> bool:
-    """Start ``pipeline``'s neutral calibration with ``hold`` as its hold; False when the pipeline
-    has no replaceable hold (a test double): it then calibrates its own way.
-
-    Relies on MeasurementPipeline running ``self._calibration`` (``add``/``result``/``progress``)
-    in ``process``; tests/core/test_neutral_hold.py checks that contract on the real class.
-    """
-    pipeline.start_calibration(duration_s=hold.duration_s)
-    target = pipeline
-    while "_calibration" not in vars(target) and getattr(target, "inner", None) is not None:
-        target = target.inner  # a wrapper that forwards to the pipeline (scripts/screenshots.py)
-    if "_calibration" not in vars(target):
-        return False
-    target._calibration = hold  # noqa: SLF001  (see the docstring: a start_calibration(hold=) would be cleaner)
-    return True

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.core.angles import angles_from_matrix, mean_rotation, relative_rotation, rotation_angle_deg
+from app.core.angles import angles_from_matrix, relative_rotation
 from app.core.camera_model import CameraAssumption
+from app.core.neutral_hold import ANY_STILL_POSE, Neutral, NeutralHold, neutral_from
 from app.core.one_euro import AngleFilter, OneEuroConfig
 from app.core.quality import EXTRAPOLATED_BELOW
 from app.core.trunk import ShoulderLine, shoulder_line, trunk_angles
@@ -38,15 +39,6 @@ class RawMeasurement:
     source: str
     trunk: ShoulderLine | None
     timings_ms: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, eq=False)
-class Neutral:
-    """The calibrated neutral: head rotation and shoulder line the patient held."""
-
-    rotation: np.ndarray
-    trunk: ShoulderLine | None = None
-    time_s: float = 0.0
 
 
 class SampleMaker:
@@ -88,50 +80,6 @@ class SampleMaker:
         )
 
 
-class NeutralCalibration:
-    """Live neutral: the patient holds still for ``duration_s``; movement restarts the hold."""
-
-    def __init__(self, duration_s: float = 2.0, max_spread_deg: float = 4.0):
-        self.duration_s = duration_s
-        self.max_spread_deg = max_spread_deg
-        self._raws: list[RawMeasurement] = []
-        self.result: Neutral | None = None
-
-    @property
-    def progress(self) -> float:
-        if self.result is not None:
-            return 1.0
-        if len(self._raws) < 2:
-            return 0.0
-        return min(1.0, (self._raws[-1].time_s - self._raws[0].time_s) / self.duration_s)
-
-    def add(self, raw: RawMeasurement) -> Neutral | None:
-        if self.result is not None:
-            return self.result
-        if raw.rotation is None:
-            return None
-        if self._raws and rotation_angle_deg(self._raws[0].rotation, raw.rotation) > self.max_spread_deg:
-            self._raws = []  # the patient moved: hold again
-        self._raws.append(raw)
-        if self.progress >= 1.0:
-            self.result = neutral_from(self._raws)
-        return self.result
-
-
-def neutral_from(raws: list[RawMeasurement]) -> Neutral:
-    """Mean head rotation and median shoulder line of a still hold."""
-    rotations = [r.rotation for r in raws if r.rotation is not None]
-    if not rotations:
-        raise ValueError("no pose to calibrate neutral from")
-    trunks = [r.trunk for r in raws if r.trunk is not None]
-    trunk = None
-    if trunks:
-        trunk = ShoulderLine(
-            float(np.median([t.width_px for t in trunks])), float(np.median([t.lean_deg for t in trunks])), 1.0
-        )
-    return Neutral(mean_rotation(rotations), trunk, raws[0].time_s)
-
-
 def choose_offline_neutral(
     raws: list[RawMeasurement], seconds: float = 1.0, at_time: float | None = None
 ) -> Neutral:
@@ -166,7 +114,7 @@ class MeasurementPipeline:
         self.tracker = tracker
         self.filter_config = filter_config
         self.calibration_seconds = calibration_seconds
-        self._calibration: NeutralCalibration | None = None
+        self._calibration: NeutralHold | None = None
         self._maker = SampleMaker(Neutral(np.eye(3)), filter_config, uncalibrated=True)
         self.neutral: Neutral | None = None
 
@@ -183,11 +131,17 @@ class MeasurementPipeline:
     def calibrating(self) -> bool:
         return self._calibration is not None and self._calibration.result is None
 
-    def start_calibration(self, duration_s: float | None = None) -> None:
-        """Begin a neutral hold; the head model is rebuilt from it."""
+    def start_calibration(self, duration_s: float | None = None, *, hold: NeutralHold | None = None) -> None:
+        """Begin a neutral hold; the head model is rebuilt from it.
+
+        ``hold`` is the hold to run (the clinician's frontal-only one, app.ui.controller); without
+        one, any still pose held for ``duration_s`` (default ``calibration_seconds``) counts.
+        """
+        if hold is not None and duration_s is not None:
+            raise ValueError("give the hold or its duration, not both: the hold has its own duration_s")
         self.tracker.rebuild_model()
         self.engine.reset()
-        self._calibration = NeutralCalibration(duration_s or self.calibration_seconds)
+        self._calibration = hold if hold is not None else NeutralHold(duration_s or self.calibration_seconds, ANY_STILL_POSE)
 
     def set_neutral(self, neutral: Neutral) -> None:
         self.neutral = neutral

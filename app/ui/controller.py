@@ -19,7 +19,7 @@ from app.core.latest import LatestSlot, RateMeter, RateStats
 from app.core.calibration_view import CalibrationView, calibration_view
 from app.core.live_session import ChooseResume, LiveSession, Recovery, recover_interrupted
 from app.core.measurement_health import Health, HealthMonitor
-from app.core.neutral_hold import DEFAULT_HOLD_S, GuardedNeutralHold, install_hold
+from app.core.neutral_hold import DEFAULT_HOLD_S, NeutralHold
 from app.core.norms import DEFAULT_NORM_SET
 from app.core.protocol import PROTOCOL_DONE, ProtocolConfig, ProtocolEvent
 from app.core.types import Frame, FrameResult
@@ -78,7 +78,7 @@ class LiveController(QObject):
         self.capture_message = ""
         self.frames_shown = 0
         self.clinician = ""  # on every session started (and so on its report)
-        self.hold: GuardedNeutralHold | None = None  # the neutral hold running (or last run)
+        self.hold: NeutralHold | None = None  # the neutral hold running (or last run)
 
     # ----- threads -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -167,9 +167,9 @@ class LiveController(QObject):
         """A neutral hold, only when the clinician asks (or a test starts without a neutral):
         it counts only frontal, still frames with the face in view (app.core.neutral_hold).
         With a patient chosen, measuring starts here: the session is recorded from now on."""
-        hold = GuardedNeutralHold(self.calibration_s)
+        hold = NeutralHold(self.calibration_s)
         self.hold = hold
-        self.processing.submit(lambda p: install_hold(p, hold))
+        self.processing.submit(lambda p: p.start_calibration(hold=hold))
         if self.store is not None and self.patient is not None and self.session.recording is None:
             self._start_recording()  # measuring begins: the free measurement is recorded
 

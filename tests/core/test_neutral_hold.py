@@ -10,8 +10,8 @@ import pytest
 from app.core.angles import HeadAngles, matrix_from_angles
 from app.core.calibration_view import CalibrationState, calibration_view
 from app.core.neutral_hold import (
-    CHIN, EYE_LEFT, EYE_RIGHT, FOREHEAD, MESH_PITCH_OFFSET_DEG, GuardedNeutralHold, HoldProblem, face_direction_deg,
-    install_hold,
+    ANY_STILL_POSE, CHIN, EYE_LEFT, EYE_RIGHT, FOREHEAD, MESH_PITCH_OFFSET_DEG, HoldProblem, NeutralHold,
+    face_direction_deg,
 )
 from app.core.pipeline import MeasurementPipeline, RawMeasurement
 from app.core.types import EngineResult, Frame, HeadBox, HeadObservation
@@ -48,20 +48,20 @@ def test_face_direction_reads_the_turn():
 
 
 def test_frontal_still_hold_calibrates():
-    hold = feed(GuardedNeutralHold(1.5), [raw(i / 30) for i in range(50)])
+    hold = feed(NeutralHold(1.5), [raw(i / 30) for i in range(50)])
     assert hold.result is not None and hold.problem is None and hold.progress == 1.0
 
 
 @pytest.mark.parametrize("pose", [dict(pitch=45), dict(pitch=-50), dict(yaw=40), dict(roll=30)])
 def test_a_still_end_range_pose_is_refused(pose):
     # Before: the pipeline's hold took any still pose (62 % at full flexion).
-    hold = feed(GuardedNeutralHold(1.5), [raw(i / 30, **pose) for i in range(120)])
+    hold = feed(NeutralHold(1.5), [raw(i / 30, **pose) for i in range(120)])
     assert hold.result is None and hold.progress == 0.0
     assert hold.problem is HoldProblem.NOT_FRONTAL and hold.problem.text == "turn to face the camera"
 
 
 def test_no_face_and_moving_say_what_is_wrong_and_reset_progress():
-    hold = feed(GuardedNeutralHold(1.5), [raw(i / 30) for i in range(30)])
+    hold = feed(NeutralHold(1.5), [raw(i / 30) for i in range(30)])
     assert 0.5 < hold.progress < 1.0
     hold.add(raw(1.02, face=False))
     assert hold.problem is HoldProblem.NO_FACE and hold.progress == 0.0
@@ -74,7 +74,7 @@ def test_no_face_and_moving_say_what_is_wrong_and_reset_progress():
 
 def test_time_going_back_never_gives_a_countdown_longer_than_the_hold():
     # Before: a looped video's time restarted at 0 and the panel showed "(30.8 s)".
-    hold = feed(GuardedNeutralHold(2.0), [raw(31.0 + i / 30) for i in range(20)])
+    hold = feed(NeutralHold(2.0), [raw(31.0 + i / 30) for i in range(20)])
     hold.add(raw(0.0))
     assert 0.0 <= hold.progress <= 1.0
     view = calibration_view(True, -14.4, False, 2.0)
@@ -111,42 +111,35 @@ class _Engine:
         pass
 
 
-def test_the_real_pipeline_runs_the_guarded_hold():
-    # The contract install_hold relies on (MeasurementPipeline runs its _calibration).
+def test_the_real_pipeline_runs_the_hold_it_is_given():
     flexed = [raw(i / 30, pitch=45) for i in range(60)]
     frontal = [raw(2 + i / 30) for i in range(60)]
     frames = flexed + frontal
     frames = [RawMeasurement(i, r.time_s, r.observation, r.rotation, 1.0, "face mesh", None) for i, r in enumerate(frames)]
     pipeline = MeasurementPipeline(_Engine(frames), tracker=_Tracker(frames))
-    hold = GuardedNeutralHold(1.5)
-    assert install_hold(pipeline, hold)
+    pipeline.start_calibration(hold=NeutralHold(1.5))
     image = np.zeros((4, 4, 3), np.uint8)
     results = [pipeline.process(Frame(image, r.time_s, i)) for i, r in enumerate(frames)]
     assert not any(r.calibrated for r in results[:60]), "a flexed still head became the neutral"
     assert results[-1].calibrated and pipeline.neutral.time_s >= 2.0
 
 
-def test_a_forwarding_wrapper_gets_the_hold_on_the_pipeline_it_wraps():
-    class Wrapper:
-        def __init__(self, inner):
-            self.inner = inner
+def test_without_a_hold_the_pipeline_takes_any_still_pose():
+    # The pipeline's own hold (scripts, tests): a still flexed head counts; a frame without a pose
+    # neither counts nor restarts it.
+    frames = [raw(i / 30, pitch=45) for i in range(60)]
+    frames[10] = RawMeasurement(10, frames[10].time_s, frames[10].observation, None, 0.0, "", None)
+    hold = feed(NeutralHold(1.5, ANY_STILL_POSE), frames[:11])
+    assert hold.progress > 0.19 and hold.problem is None  # 9/30 s of 1.5 s: the pose-less frame kept it
+    pipeline = MeasurementPipeline(_Engine(frames), tracker=_Tracker(frames))
+    pipeline.start_calibration(1.5)
+    image = np.zeros((4, 4, 3), np.uint8)
+    results = [pipeline.process(Frame(image, r.time_s, i)) for i, r in enumerate(frames)]
+    assert results[-1].calibrated and pipeline.neutral.time_s == 0.0
 
-        def __getattr__(self, name):
-            return getattr(self.inner, name)
 
+def test_a_hold_and_a_duration_together_are_refused():
     frames = [raw(i / 30) for i in range(3)]
-    inner = MeasurementPipeline(_Engine(frames), tracker=_Tracker(frames))
-    hold = GuardedNeutralHold(1.5)
-    assert install_hold(Wrapper(inner), hold) and inner._calibration is hold
-
-
-def test_a_pipeline_without_a_hold_calibrates_its_own_way():
-    class Double:
-        def __init__(self):
-            self.started = []
-
-        def start_calibration(self, duration_s):
-            self.started.append(duration_s)
-
-    double = Double()
-    assert not install_hold(double, GuardedNeutralHold(1.5)) and double.started == [1.5]
+    pipeline = MeasurementPipeline(_Engine(frames), tracker=_Tracker(frames))
+    with pytest.raises(ValueError, match="not both"):
+        pipeline.start_calibration(1.0, hold=NeutralHold(1.5))

@@ -9,14 +9,15 @@ import numpy as np
 
 from app.core.angles import HeadAngles, matrix_from_angles
 from app.core.camera_model import CameraAssumption
+from app.core.neutral_hold import NeutralHold
 from app.core.types import Frame, FrameResult, HeadBox, PoseSample
 
 
 class TruthPipeline:
     """Answers each frame with the dev video's exact angles (by frame index), like a perfect engine.
 
-    It keeps the real pipeline's contract: ``start_calibration(duration_s)`` runs over frame
-    times, angles are reported only once calibrated, ``reset()`` forgets the neutral.
+    It keeps the real pipeline's contract: ``start_calibration(duration_s)`` (or ``hold=``, whose
+    ``duration_s`` it takes; it does not judge the face) runs over frame times, angles are reported only once calibrated, ``reset()`` forgets the neutral.
     """
 
     def __init__(self, truth_csv: Path, delay_s: float = 0.0) -> None:
@@ -30,8 +31,9 @@ class TruthPipeline:
         self.processed: list[int] = []
         self.camera = CameraAssumption.from_user(None)
 
-    def start_calibration(self, duration_s: float = 2.0) -> None:
-        self._cal_duration, self._cal_start = duration_s, None
+    def start_calibration(self, duration_s: float | None = None, *, hold: NeutralHold | None = None) -> None:
+        duration = hold.duration_s if hold is not None else duration_s
+        self._cal_duration, self._cal_start = (2.0 if duration is None else duration), None
 
     def reset(self) -> None:
         self.calibrated = False

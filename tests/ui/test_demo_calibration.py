@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from app.core.latest import LatestSlot
-from app.core.neutral_hold import GuardedNeutralHold, HoldProblem, install_hold
+from app.core.neutral_hold import HoldProblem, NeutralHold
 from app.core.types import Frame
 from app.ui.workers import CaptureWorker, SourceSpec
 from tests.ui.helpers import wait_for
@@ -50,11 +50,11 @@ def test_demo_video_calibrates_after_a_hold_started_at_lateral_flexion(demo_vide
         frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
     start = 860  # 28.7 s: lateral flexion right held at its end range
     order = list(range(start, len(frames))) + list(range(0, 90))  # to the end, then the loop
-    hold = GuardedNeutralHold(1.5)
+    hold = NeutralHold(1.5)
     problems, calibrated_at = set(), None
     for k, index in enumerate(order):
         if k == 1:
-            install_hold(pipeline, hold)  # the clinician presses C with the head tilted
+            pipeline.start_calibration(hold=hold)  # the clinician presses C with the head tilted
         result = pipeline.process(Frame(frames[index], (start + k) / 30.0, start + k))
         problems.add(hold.problem)
         assert 0.0 <= result.calibration_progress <= 1.0

@@ -124,7 +124,7 @@ def qtbot_key(widget, key) -> None:
 def test_shortcuts_calibrate_and_redo(window_factory, demo_video, demo_truth):
     pipeline = TruthPipeline(demo_truth)
     calls = []
-    pipeline.start_calibration = lambda duration_s=2.0: calls.append(duration_s)  # type: ignore[method-assign]
+    pipeline.start_calibration = lambda duration_s=None, hold=None: calls.append(hold.duration_s)  # type: ignore[method-assign]
     controller, window = window_factory(pipeline, offline_spec(demo_video))
     controller.start()
     qtbot_key(window, Qt.Key.Key_C)

@@ -20,9 +20,9 @@ class CountingPipeline(TruthPipeline):
         self.calibrations = 0
         self.resets = 0
 
-    def start_calibration(self, duration_s: float = 2.0) -> None:
+    def start_calibration(self, duration_s: float | None = None, *, hold=None) -> None:
         self.calibrations += 1
-        super().start_calibration(duration_s)
+        super().start_calibration(duration_s, hold=hold)
 
     def reset(self) -> None:
         self.resets += 1
