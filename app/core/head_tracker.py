@@ -51,6 +51,22 @@ NOSE, LEFT_EAR, RIGHT_EAR = 0, 7, 8
 
 @dataclass(frozen=True)
 class HeadTrackerConfig:
+    """The measuring core's settings, composed once: what a tracker is built with is all here.
+
+    * its own fields: the camera, the model build and the **fusion** of face mesh and model
+      tracking (when the mesh anchors, rescues or bounds the model; read here and by
+      :mod:`app.core.mesh_evidence`);
+    * ``tracking``: the rigid tracker's :class:`TrackerConfig`, given to every
+      :class:`RigidHeadTracker` this tracker builds, and its ``bundle``
+      (:class:`~app.core.bundle_adjust.BundleConfig`), given to the bundle adjustment and the
+      per-frame pose refinement.
+
+    The One Euro filter's :class:`~app.core.one_euro.OneEuroConfig` is not here: the filter runs
+    in the pipeline, on angles relative to the neutral, so it is
+    ``MeasurementPipeline(filter_config=...)``. tests/core/test_core_config.py changes a field of
+    each and sees the behaviour change.
+    """
+
     mesh_trusted_deg: float = 6.0
     model_frames: int = 1
     camera: CameraAssumption = CameraAssumption(DEFAULT_HFOV_DEG)

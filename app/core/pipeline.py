@@ -104,6 +104,8 @@ class MeasurementPipeline:
         filter_config: OneEuroConfig | None = None,
         calibration_seconds: float = 2.0,
     ):
+        # The tracker carries the tracking, fusion and bundle settings (its HeadTrackerConfig); the
+        # filter's settings are the pipeline's, since the filter runs here, after the neutral.
         # The engine is chosen by the caller (app.engines.factory.create_engine): the core does
         # not import an engine, an engine imports the core.
         if tracker is None:
