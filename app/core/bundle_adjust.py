@@ -26,6 +26,36 @@ import cv2
 import numpy as np
 
 
+# Added to the pose blocks' diagonal: a pose direction no observation constrains (a zero
+# diagonal, which scaled damping cannot fix) still gives a solvable system.
+POSE_RIDGE = 1e-9
+# Converged: the largest step component (radians, mm) is below this.
+POSE_STEP_TOL = 1e-7  # one frame's pose
+WINDOW_STEP_TOL = 1e-6  # the window's keyframe poses (their step only; the points' step is not checked)
+
+
+@dataclass(frozen=True)
+class DampingSchedule:
+    """Levenberg-Marquardt's damping, one schedule for the pose and the window refinement.
+
+    A step that lowers the cost is taken and the damping falls (trust the Gauss-Newton model
+    more); a step that does not is retried with more damping (closer to a short gradient step);
+    damping past ``give_up`` means no step helps: the solve stops there.
+    """
+
+    start: float = 1e-3
+    shrink: float = 3.0
+    grow: float = 4.0
+    floor: float = 1e-7  # never undamped: keeps the damped normal equations well conditioned
+    give_up: float = 1e4
+
+    def after_success(self, damping: float) -> float:
+        return max(damping / self.shrink, self.floor)
+
+    def after_failure(self, damping: float) -> float:
+        return damping * self.grow
+
+
 @dataclass(frozen=True)
 class BundleConfig:
     window_keyframes: int = 10
@@ -37,6 +67,7 @@ class BundleConfig:
     iterations: int = 6  # per refinement; each starts from the last one's answer
     min_observations: int = 2
     pivot_sigma_mm: float = 20.0
+    damping: DampingSchedule = DampingSchedule()
 
 
 @dataclass(frozen=True)
@@ -140,7 +171,8 @@ def refine_pose(
         return res, jac, piv, cost
 
     res, jac, piv, cost = terms(x)
-    damping = 1e-3
+    schedule = config.damping
+    damping = schedule.start
     for _ in range(config.iterations):
         w = _huber_weights(res, config.huber_px)
         h = np.einsum("nri,nrj,n->ij", jac, jac, w)
@@ -148,18 +180,18 @@ def refine_pose(
         if piv is not None:
             h += piv[1].T @ piv[1]
             g += piv[1].T @ piv[0]
-        while damping < 1e4:
-            step = np.linalg.solve(h + damping * np.diag(np.diag(h)) + 1e-9 * np.eye(6), -g)
+        while damping < schedule.give_up:
+            step = np.linalg.solve(h + damping * np.diag(np.diag(h)) + POSE_RIDGE * np.eye(6), -g)
             trial = x + step
             t_res, t_jac, t_piv, t_cost = terms(trial)
             if t_cost < cost:
                 x, res, jac, piv, cost = trial, t_res, t_jac, t_piv, t_cost
-                damping = max(damping / 3.0, 1e-7)
+                damping = schedule.after_success(damping)
                 break
-            damping *= 4.0
+            damping = schedule.after_failure(damping)
         else:
             break
-        if np.abs(step).max() < 1e-7:
+        if np.abs(step).max() < POSE_STEP_TOL:
             break
     return x[:3].reshape(3, 1), x[3:].reshape(3, 1)
 
@@ -259,7 +291,7 @@ class BundleWindow:
         point_starts = np.searchsorted(obs_pt[by_point], np.arange(n_pts))
         slot_members = [np.flatnonzero(obs_slot == k) for k in range(n_free)]
         po_slot, po_pt = obs_slot[pose_obs], obs_pt[pose_obs]
-        damping = 1e-3
+        damping = cfg.damping.start
         for _ in range(cfg.iterations):
             w = _huber_weights(res, cfg.huber_px)
             wr = res * w[:, None]
@@ -275,8 +307,8 @@ class BundleWindow:
             w_dense = np.zeros((n_free, 6, n_pts, 3))
             w_dense[po_slot, :, po_pt, :] = np.einsum("nri,nrj,n->nij", d_pose, d_point, w)[pose_obs]
             improved = False
-            while damping < 1e4:
-                ud = u + damping * np.einsum("kii->ki", u)[:, :, None] * np.eye(6) + 1e-9 * np.eye(6)
+            while damping < cfg.damping.give_up:
+                ud = u + damping * np.einsum("kii->ki", u)[:, :, None] * np.eye(6) + POSE_RIDGE * np.eye(6)
                 vd = v_sum + damping * np.einsum("pii->pi", v_sum)[:, :, None] * np.eye(3)
                 try:
                     dp, dx = solve_schur(ud, vd, w_dense, g_p, g_x)
@@ -289,11 +321,11 @@ class BundleWindow:
                 if t_eval[-1] < cost:
                     poses, pts = t_poses, t_pts
                     res, d_point, d_pose, pivots, cost = t_eval
-                    damping = max(damping / 3.0, 1e-7)
+                    damping = cfg.damping.after_success(damping)
                     improved = True
                     break
-                damping *= 4.0
-            if not improved or np.abs(dp).max() < 1e-6:
+                damping = cfg.damping.after_failure(damping)
+            if not improved or np.abs(dp).max() < WINDOW_STEP_TOL:
                 break
         for kf_i, kf in enumerate(self.keyframes):
             if kf_slot[kf_i] >= 0:

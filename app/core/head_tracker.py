@@ -48,6 +48,19 @@ SOURCE_MESH_ONLY = "face mesh (untrusted)"
 # Body-pose landmark indices (MediaPipe Pose).
 NOSE, LEFT_EAR, RIGHT_EAR = 0, 7, 8
 
+# Head boxes before (or without) a head model, from the face mesh or the body pose's head points.
+FACE_OVAL_OF_HEAD_WIDTH = 0.85  # the face oval the mesh covers is ~85% of the head's breadth
+HEAD_ABOVE_FACE_OF_WIDTH = 0.1  # the skull's centre lies above the face's: shift the box up this share
+EAR_SPAN_OF_HEAD_WIDTH = 1.2  # the head (hair, skull) reaches a little beyond the ear landmarks
+MIN_BODY_BOX_PX = 20.0  # a box from two close body points is never smaller than this (a crop needs pixels)
+BODY_POINT_VISIBLE = 0.5  # MediaPipe Pose visibility above which a head point is used
+
+# The quality of model tracking (_model_quality, below quality.MODEL_MAX): full only with enough
+# tracked features and a small reprojection error, lower in proportion as either falls short.
+FULL_SUPPORT_INLIERS = 40.0  # with fewer RANSAC inliers the pose rests on fewer features
+SHARP_REPROJECTION_PX = 1.5  # mean inlier error up to this is sub-pixel flow plus model depth error
+UNANCHORED_SHARE = 0.5  # no feature seeded at a trusted neutral left: half the quality (drift is unbounded)
+
 
 @dataclass(frozen=True)
 class HeadTrackerConfig:
@@ -322,7 +335,7 @@ class HeadTracker:
     def _box_from_pose(self, rotation: np.ndarray, translation: np.ndarray) -> HeadBox | None:
         center = self._model.center_camera(rotation, translation)
         if center[2] <= 1.0:
-            return None
+            return None  # the head's centre at or behind the camera: a pose gone wrong, no box from it
         px = self._camera.distort(self._camera.project(center[None, :]))[0]
         width = self._camera.fx * NOMINAL_HEAD_WIDTH_MM / center[2]
         return HeadBox(float(px[0]), float(px[1]), float(width))
@@ -332,18 +345,17 @@ class HeadTracker:
         if mesh is not None:
             x0, y0 = mesh[:, :2].min(axis=0)
             x1, y1 = mesh[:, :2].max(axis=0)
-            # The face oval is ~85% of the head's breadth; centre the head box a little above it.
-            width = (x1 - x0) / 0.85
-            return HeadBox(float((x0 + x1) / 2), float((y0 + y1) / 2 - 0.1 * width), float(width))
+            width = (x1 - x0) / FACE_OVAL_OF_HEAD_WIDTH
+            return HeadBox(float((x0 + x1) / 2), float((y0 + y1) / 2 - HEAD_ABOVE_FACE_OF_WIDTH * width), float(width))
         if body is not None:
             pts = body[[NOSE, LEFT_EAR, RIGHT_EAR]]
-            seen = pts[pts[:, 3] > 0.5]
+            seen = pts[pts[:, 3] > BODY_POINT_VISIBLE]
             if len(seen) >= 2:
                 span = float(np.ptp(seen[:, 0]))
                 ears = body[[LEFT_EAR, RIGHT_EAR], :2]
-                width = max(span, float(np.linalg.norm(ears[0] - ears[1]))) * 1.2
+                width = max(span, float(np.linalg.norm(ears[0] - ears[1]))) * EAR_SPAN_OF_HEAD_WIDTH
                 c = seen[:, :2].mean(axis=0)
-                return HeadBox(float(c[0]), float(c[1]), max(width, 20.0))
+                return HeadBox(float(c[0]), float(c[1]), max(width, MIN_BODY_BOX_PX))
         return None
 
 
@@ -358,8 +370,8 @@ def _optional_body_detector(factory):
 
 def _model_quality(pose: RigidPose) -> float:
     """Quality of an extrapolated pose: enough inliers, still anchored, small residuals."""
-    support = min(1.0, pose.inliers / 40.0)
-    anchoring = 0.5 + 0.5 * pose.anchored_fraction
-    residual = 1.0 if pose.reprojection_px < 1.5 else 1.5 / pose.reprojection_px
+    support = min(1.0, pose.inliers / FULL_SUPPORT_INLIERS)
+    anchoring = UNANCHORED_SHARE + (1.0 - UNANCHORED_SHARE) * pose.anchored_fraction
+    residual = 1.0 if pose.reprojection_px < SHARP_REPROJECTION_PX else SHARP_REPROJECTION_PX / pose.reprojection_px
     top = quality_scale.MODEL_MAX
     return float(np.clip(top * support * anchoring * residual, quality_scale.MODEL_MIN, top))

@@ -23,10 +23,16 @@ from app.core.shading import SHADING_SIGMA_OF_HEAD_WIDTH, texture_image
 
 log = logging.getLogger(__name__)
 
-_LK_PARAMS = dict(
-    maxLevel=3,
-    criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01),
-)
+# The flow window, sized to the head (TrackerConfig.flow_window_of_head_width), stays within
+# these: smaller finds too little texture to follow, larger spans the head's outline and the
+# background behind it (and costs time). Odd, as OpenCV's windows are centred on the point.
+FLOW_WINDOW_MIN_PX = 9
+FLOW_WINDOW_MAX_PX = 41
+MIN_SEED_SPACING_PX = 3  # features closer than this track the same texture
+MIN_SEED_INSET_PX = 3  # however small the head, seed at least this far inside its outline
+# Seeds below this share of the skull ellipsoid's half-height (or the chin, if lower) are on the
+# neck or jaw, which do not move with the skull.
+SKULL_LOW_LIMIT_OF_HALF_HEIGHT = 0.45
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,15 @@ class TrackerConfig:
     min_inliers: int = 12
     forward_backward_px: float = 1.0
     ransac_reprojection_px: float = 3.0
+    # RANSAC starts from the last pose (an extrinsic guess), so few iterations find the inliers;
+    # at 0.99 confidence OpenCV stops early once a consensus that likely is found.
+    ransac_iterations: int = 100
+    ransac_confidence: float = 0.99
+    # Pyramidal Lucas-Kanade: 3 coarser levels follow motion ~8x larger than one level does
+    # (a fast turn); each level iterates until a step is under flow_epsilon_px, at most flow_iterations.
+    flow_pyramid_levels: int = 3
+    flow_iterations: int = 30
+    flow_epsilon_px: float = 0.01
     # Sizes in the image follow the head's width, so that a patient twice as far (a head half as
     # wide) is tracked alike: at the dev video's 140 px, a 21 px flow window and 7 px spacing.
     flow_window_of_head_width: float = 0.15
@@ -78,7 +93,7 @@ class RigidHeadTracker:
         self._bundle = BundleWindow(camera.matrix, self.config.bundle) if self.config.bundle else None
         self._pivot: PivotPrior | None = None
         self._shading_sigma_px = 0.0
-        self._flow_params = dict(_LK_PARAMS)  # sized to the head by start()
+        self._flow_params = _flow_params(self.config)  # winSize: sized to the head by start()
         self._seed_spacing_px = 0
         self.lost = True
 
@@ -142,9 +157,9 @@ class RigidHeadTracker:
             self._rvec.copy(),
             self._tvec.copy(),
             useExtrinsicGuess=True,
-            iterationsCount=100,
+            iterationsCount=cfg.ransac_iterations,
             reprojectionError=cfg.ransac_reprojection_px,
-            confidence=0.99,
+            confidence=cfg.ransac_confidence,
             flags=cv2.SOLVEPNP_ITERATIVE,
         )
         if not ok or inliers is None or len(inliers) < cfg.min_inliers:
@@ -204,9 +219,9 @@ class RigidHeadTracker:
 
     def _scale_to_head(self, head_px: float) -> None:
         cfg = self.config
-        window = int(np.clip(round(cfg.flow_window_of_head_width * head_px), 9, 41)) | 1
+        window = int(np.clip(round(cfg.flow_window_of_head_width * head_px), FLOW_WINDOW_MIN_PX, FLOW_WINDOW_MAX_PX)) | 1
         self._flow_params["winSize"] = (window, window)
-        self._seed_spacing_px = max(3, int(round(cfg.seed_spacing_of_head_width * head_px)))
+        self._seed_spacing_px = max(MIN_SEED_SPACING_PX, int(round(cfg.seed_spacing_of_head_width * head_px)))
         if cfg.shading_sigma:
             self._shading_sigma_px = cfg.shading_sigma * head_px
 
@@ -230,7 +245,7 @@ class RigidHeadTracker:
         mask = self.model.silhouette_mask(gray.shape[:2], rot, t, self.camera)
         # The head's outline against the background is a strong corner that does not move with
         # the head surface; features there stall the pose, so seed well inside the outline.
-        margin = max(3, int(cfg.seed_inset * self._head_width_px(rot, t)))
+        margin = max(MIN_SEED_INSET_PX, int(cfg.seed_inset * self._head_width_px(rot, t)))
         mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1)))
         for p in self._pts:
             cv2.circle(mask, (int(p[0]), int(p[1])), self._seed_spacing_px, 0, -1)
@@ -245,7 +260,7 @@ class RigidHeadTracker:
         corners = corners.reshape(-1, 2)
         model_pts, valid = self.model.backproject(self.camera.undistort(corners), rot, t, self.camera, cfg.min_view_cos)
         # The lower skull ellipsoid overlaps the neck and jaw, which do not move with the skull.
-        low_limit = self.model.ellipsoid_center[1] + 0.45 * self.model.ellipsoid_axes[1]
+        low_limit = self.model.ellipsoid_center[1] + SKULL_LOW_LIMIT_OF_HALF_HEIGHT * self.model.ellipsoid_axes[1]
         chin_y = self.model.mesh_points[:, 1].max()
         valid &= model_pts[:, 1] <= max(low_limit, chin_y)
         if not valid.any():
@@ -258,3 +273,9 @@ class RigidHeadTracker:
         self._ids = np.concatenate([self._ids, new_ids])
         if self._bundle is not None:
             self._bundle.add_prior(new_ids, model_pts[valid])
+
+
+def _flow_params(cfg: TrackerConfig) -> dict:
+    """calcOpticalFlowPyrLK's settings from the config (winSize is added once the head's size is known)."""
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, cfg.flow_iterations, cfg.flow_epsilon_px)
+    return dict(maxLevel=cfg.flow_pyramid_levels, criteria=criteria)

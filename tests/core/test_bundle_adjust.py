@@ -9,6 +9,7 @@ import pytest
 from app.core.bundle_adjust import (
     BundleConfig,
     BundleWindow,
+    DampingSchedule,
     PivotPrior,
     _pivot_terms,
     project_with_jacobians,
@@ -138,3 +139,24 @@ def test_window_refinement_recovers_a_perturbed_keyframe():
     assert points is not None
     for kf, (rvec, _) in zip(window.keyframes[1:], poses[1:]):
         np.testing.assert_allclose(kf.rvec, rvec, atol=1e-4)
+
+
+def test_the_damping_schedule_in_the_config_drives_both_solves():
+    # One DampingSchedule (BundleConfig.damping) for refine_pose and BundleWindow.refine: a
+    # schedule that gives up at once takes no step in either.
+    frozen = BundleConfig(iterations=20, damping=DampingSchedule(give_up=0.0))
+    world = _head_points(40, seed=4)
+    pixels = project_with_jacobians(world, RVEC, TVEC, K)[0]
+    start_r, start_t = RVEC + 0.03, TVEC + np.array([4.0, -3.0, 20.0])
+    rvec, tvec = refine_pose(world, pixels, K, start_r, start_t, None, frozen)
+    np.testing.assert_array_equal(rvec.ravel(), start_r)
+    np.testing.assert_array_equal(tvec.ravel(), start_t)
+    window = BundleWindow(K, frozen)
+    ids = np.arange(len(world))
+    window.add_keyframe(RVEC, TVEC, ids, pixels, fixed=True)
+    moved = project_with_jacobians(world, RVEC * 1.5, TVEC, K)[0]
+    window.add_keyframe(RVEC * 1.5 + 0.01, TVEC.copy(), ids, moved, fixed=False)
+    window.refine({int(i): p for i, p in zip(ids, world)})
+    np.testing.assert_array_equal(window.keyframes[1].rvec, RVEC * 1.5 + 0.01)
+    assert DampingSchedule().after_success(1e-3) == pytest.approx(1e-3 / 3.0)
+    assert DampingSchedule().after_success(1e-7) == 1e-7 and DampingSchedule().after_failure(1.0) == 4.0

@@ -92,3 +92,12 @@ def test_the_filter_settings_given_to_the_pipeline_reach_its_samples():
     unsmoothed = _yaw_after_the_step(OneEuroConfig(min_cutoff_hz=1e6, beta=0.0))
     assert smoothed < 29.0
     assert unsmoothed == pytest.approx(30.0, abs=0.01)
+
+
+def test_the_flow_and_ransac_settings_are_the_tracker_config_fields():
+    from app.core.rigid_tracker import _flow_params
+
+    params = _flow_params(TrackerConfig(flow_pyramid_levels=2, flow_iterations=10, flow_epsilon_px=0.1))
+    assert params["maxLevel"] == 2 and params["criteria"][1:] == (10, 0.1)
+    default = TrackerConfig()
+    assert (default.ransac_iterations, default.ransac_confidence, default.flow_pyramid_levels) == (100, 0.99, 3)
