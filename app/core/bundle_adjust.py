@@ -15,12 +15,16 @@ Two problems bend a pose solved from tracked features, and this module answers b
   sits, so a soft prior keeps a pivot point below the skull where it was at the anchor
   (``PivotPrior``). Its spread allows real protraction and trunk sway.
 
-Solved by Levenberg-Marquardt with the points eliminated (Schur complement), analytic Jacobians.
+Solved by Levenberg-Marquardt (one loop, :func:`levenberg_marquardt`, one
+:class:`DampingSchedule`) with the points eliminated (Schur complement), analytic Jacobians. This
+module holds the settings, the projection, the priors, the solver and the per-frame pose;
+:mod:`app.core.bundle_window` the window of keyframes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Callable, Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -147,6 +151,56 @@ def _huber_cost(res: np.ndarray, delta: float) -> float:
     return float(np.sum(np.where(norm <= delta, norm**2, 2 * delta * norm - delta**2)))
 
 
+S = TypeVar("S", bound="_Costed")
+E = TypeVar("E")
+
+
+class _Costed(Protocol):
+    cost: float
+
+
+def levenberg_marquardt(
+    start: S,
+    linearize: Callable[[S], E],
+    try_step: Callable[[S, E, float], tuple[S, float]],
+    schedule: DampingSchedule,
+    iterations: int,
+    step_tol: float,
+) -> S:
+    """The one damped Gauss-Newton loop of this module (a pose, a window of keyframes).
+
+    ``linearize(state)`` gives the normal equations at a state; ``try_step(state, normal,
+    damping)`` the state after the damped step and that step's largest component. A step is
+    taken only when it lowers the cost; the loop ends after ``iterations``, when no damping
+    helps (``schedule.give_up``) or when the step taken is below ``step_tol``.
+    """
+    state, damping = start, schedule.start
+    for _ in range(iterations):
+        normal = linearize(state)
+        improved, step_size = False, 0.0
+        while damping < schedule.give_up:
+            trial, step_size = try_step(state, normal, damping)
+            if trial.cost < state.cost:
+                state, improved = trial, True
+                damping = schedule.after_success(damping)
+                break
+            damping = schedule.after_failure(damping)
+        if not improved or step_size < step_tol:
+            break
+    return state
+
+
+@dataclass(frozen=True, eq=False)
+class _PoseState:
+    """One frame's pose ``x`` (rvec, tvec) with its residuals, Jacobian, pivot terms and cost."""
+
+    x: np.ndarray
+    res: np.ndarray
+    jac: np.ndarray
+    pivot: tuple[np.ndarray, np.ndarray] | None
+    cost: float
+
+
 def refine_pose(
     model_pts: np.ndarray,
     pixels: np.ndarray,
@@ -157,9 +211,8 @@ def refine_pose(
     config: BundleConfig,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One frame's pose by robust Gauss-Newton with the pivot prior (points fixed)."""
-    x = np.concatenate([np.asarray(rvec).reshape(3), np.asarray(tvec).reshape(3)])
 
-    def terms(x):
+    def state_at(x: np.ndarray) -> _PoseState:
         px, _, d_rot, d_trans = project_with_jacobians(model_pts, x[:3], x[3:], k)
         res = (px - pixels) / config.pixel_sigma
         jac = np.concatenate([d_rot, d_trans], axis=2) / config.pixel_sigma
@@ -168,166 +221,22 @@ def refine_pose(
         if pivot is not None:
             piv = _pivot_terms(pivot, x[:3], x[3:], config.pixel_sigma)
             cost += float(piv[0] @ piv[0])
-        return res, jac, piv, cost
+        return _PoseState(x, res, jac, piv, cost)
 
-    res, jac, piv, cost = terms(x)
-    schedule = config.damping
-    damping = schedule.start
-    for _ in range(config.iterations):
-        w = _huber_weights(res, config.huber_px)
-        h = np.einsum("nri,nrj,n->ij", jac, jac, w)
-        g = np.einsum("nri,nr,n->i", jac, res, w)
-        if piv is not None:
-            h += piv[1].T @ piv[1]
-            g += piv[1].T @ piv[0]
-        while damping < schedule.give_up:
-            step = np.linalg.solve(h + damping * np.diag(np.diag(h)) + POSE_RIDGE * np.eye(6), -g)
-            trial = x + step
-            t_res, t_jac, t_piv, t_cost = terms(trial)
-            if t_cost < cost:
-                x, res, jac, piv, cost = trial, t_res, t_jac, t_piv, t_cost
-                damping = schedule.after_success(damping)
-                break
-            damping = schedule.after_failure(damping)
-        else:
-            break
-        if np.abs(step).max() < POSE_STEP_TOL:
-            break
-    return x[:3].reshape(3, 1), x[3:].reshape(3, 1)
+    def linearize(state: _PoseState) -> tuple[np.ndarray, np.ndarray]:
+        w = _huber_weights(state.res, config.huber_px)
+        h = np.einsum("nri,nrj,n->ij", state.jac, state.jac, w)
+        g = np.einsum("nri,nr,n->i", state.jac, state.res, w)
+        if state.pivot is not None:
+            h += state.pivot[1].T @ state.pivot[1]
+            g += state.pivot[1].T @ state.pivot[0]
+        return h, g
 
+    def try_step(state: _PoseState, normal: tuple[np.ndarray, np.ndarray], damping: float) -> tuple[_PoseState, float]:
+        h, g = normal
+        step = np.linalg.solve(h + damping * np.diag(np.diag(h)) + POSE_RIDGE * np.eye(6), -g)
+        return state_at(state.x + step), float(np.abs(step).max())
 
-@dataclass
-class Keyframe:
-    rvec: np.ndarray
-    tvec: np.ndarray
-    fixed: bool
-    observations: dict[int, np.ndarray] = field(default_factory=dict)  # feature id -> pixel
-
-
-class BundleWindow:
-    """Keyframes with their feature observations, and the joint refinement over them."""
-
-    def __init__(self, camera_matrix: np.ndarray, config: BundleConfig | None = None):
-        self.config = config or BundleConfig()
-        self.k = camera_matrix
-        self.keyframes: list[Keyframe] = []
-        self.priors: dict[int, np.ndarray] = {}
-        self.pivot: PivotPrior | None = None
-
-    def reset(self) -> None:
-        self.keyframes = []
-        self.priors = {}
-        self.pivot = None
-
-    def add_keyframe(self, rvec, tvec, ids: np.ndarray, pixels: np.ndarray, fixed: bool) -> None:
-        obs = {int(i): p.astype(np.float64) for i, p in zip(ids, pixels)}
-        self.keyframes.append(Keyframe(rvec.reshape(3).copy(), tvec.reshape(3).copy(), fixed, obs))
-        # Keep the anchor (first, fixed) and the most recent keyframes.
-        limit = self.config.window_keyframes
-        if len(self.keyframes) > limit:
-            anchor = [kf for kf in self.keyframes[:1] if kf.fixed]
-            self.keyframes = anchor + self.keyframes[-(limit - len(anchor)) :]
-
-    def add_prior(self, ids: np.ndarray, points: np.ndarray) -> None:
-        for i, p in zip(ids, points):
-            self.priors.setdefault(int(i), p.copy())
-
-    def refine(self, points: dict[int, np.ndarray]) -> dict[int, np.ndarray] | None:
-        """Refine free keyframe poses (in place) and the points seen at least twice; new points."""
-        cfg = self.config
-        counts: dict[int, int] = {}
-        for kf in self.keyframes:
-            for i in kf.observations:
-                counts[i] = counts.get(i, 0) + 1
-        point_ids = [i for i, c in counts.items() if c >= cfg.min_observations and i in points]
-        free = [kf for kf in self.keyframes if not kf.fixed]
-        if not point_ids or not free or len(self.keyframes) < 2:
-            return None
-        pidx = {pid: n for n, pid in enumerate(point_ids)}
-        free_index = {id(kf): n for n, kf in enumerate(free)}
-        kf_slot = np.array([free_index.get(id(kf), -1) for kf in self.keyframes])
-        obs_kf, obs_pt, obs_px = [], [], []
-        for k, kf in enumerate(self.keyframes):
-            for i, px in kf.observations.items():
-                if i in pidx:
-                    obs_kf.append(k)
-                    obs_pt.append(pidx[i])
-                    obs_px.append(px)
-        obs_kf, obs_pt, obs_px = np.array(obs_kf), np.array(obs_pt), np.array(obs_px)
-        n_free, n_pts = len(free), len(point_ids)
-        poses = np.array([np.concatenate([kf.rvec, kf.tvec]) for kf in self.keyframes])
-        pts = np.array([points[p] for p in point_ids])
-        priors = np.array([self.priors.get(p, points[p]) for p in point_ids])
-        prior_w = cfg.pixel_sigma / cfg.point_prior_mm
-        groups = [(k, np.flatnonzero(obs_kf == k)) for k in range(len(self.keyframes))]
-        obs_slot = kf_slot[obs_kf]
-        pose_obs = obs_slot >= 0
-
-        def evaluate(poses, pts):
-            res = np.empty((len(obs_kf), 2))
-            d_point = np.empty((len(obs_kf), 2, 3))
-            d_pose = np.zeros((len(obs_kf), 2, 6))
-            for k, sel in groups:
-                if len(sel):
-                    px, dp, dr, dt = project_with_jacobians(pts[obs_pt[sel]], poses[k, :3], poses[k, 3:], self.k)
-                    res[sel] = (px - obs_px[sel]) / cfg.pixel_sigma
-                    d_point[sel] = dp / cfg.pixel_sigma
-                    d_pose[sel, :, :3] = dr / cfg.pixel_sigma
-                    d_pose[sel, :, 3:] = dt / cfg.pixel_sigma
-            cost = _huber_cost(res, cfg.huber_px) + float(np.sum(((pts - priors) * prior_w) ** 2))
-            pivots = []
-            if self.pivot is not None:
-                for kf_i, kf in enumerate(self.keyframes):
-                    if kf_slot[kf_i] >= 0:
-                        r, j = _pivot_terms(self.pivot, poses[kf_i, :3], poses[kf_i, 3:], cfg.pixel_sigma)
-                        pivots.append((kf_slot[kf_i], r, j))
-                        cost += float(r @ r)
-            return res, d_point, d_pose, pivots, cost
-
-        res, d_point, d_pose, pivots, cost = evaluate(poses, pts)
-        # Each observation is one (keyframe, point) pair, so the pose-point blocks of the normal
-        # equations can be written into a dense (poses x points) array without accumulation.
-        by_point = np.argsort(obs_pt, kind="stable")
-        point_starts = np.searchsorted(obs_pt[by_point], np.arange(n_pts))
-        slot_members = [np.flatnonzero(obs_slot == k) for k in range(n_free)]
-        po_slot, po_pt = obs_slot[pose_obs], obs_pt[pose_obs]
-        damping = cfg.damping.start
-        for _ in range(cfg.iterations):
-            w = _huber_weights(res, cfg.huber_px)
-            wr = res * w[:, None]
-            u = np.stack([np.einsum("nri,nrj,n->ij", d_pose[m], d_pose[m], w[m]) for m in slot_members])
-            g_p = np.stack([np.einsum("nri,nr->i", d_pose[m], wr[m]) for m in slot_members])
-            for slot, r, j in pivots:
-                u[slot] += j.T @ j
-                g_p[slot] += j.T @ r
-            v_obs = np.einsum("nri,nrj,n->nij", d_point, d_point, w)
-            v_sum = np.add.reduceat(v_obs[by_point], point_starts, axis=0) + np.eye(3) * prior_w**2
-            g_x = np.add.reduceat(np.einsum("nri,nr->ni", d_point, wr)[by_point], point_starts, axis=0)
-            g_x += (pts - priors) * prior_w**2
-            w_dense = np.zeros((n_free, 6, n_pts, 3))
-            w_dense[po_slot, :, po_pt, :] = np.einsum("nri,nrj,n->nij", d_pose, d_point, w)[pose_obs]
-            improved = False
-            while damping < cfg.damping.give_up:
-                ud = u + damping * np.einsum("kii->ki", u)[:, :, None] * np.eye(6) + POSE_RIDGE * np.eye(6)
-                vd = v_sum + damping * np.einsum("pii->pi", v_sum)[:, :, None] * np.eye(3)
-                try:
-                    dp, dx = solve_schur(ud, vd, w_dense, g_p, g_x)
-                except np.linalg.LinAlgError:
-                    return None
-                t_poses = poses.copy()
-                t_poses[kf_slot >= 0] += dp[kf_slot[kf_slot >= 0]]
-                t_pts = pts + dx
-                t_eval = evaluate(t_poses, t_pts)
-                if t_eval[-1] < cost:
-                    poses, pts = t_poses, t_pts
-                    res, d_point, d_pose, pivots, cost = t_eval
-                    damping = cfg.damping.after_success(damping)
-                    improved = True
-                    break
-                damping = cfg.damping.after_failure(damping)
-            if not improved or np.abs(dp).max() < WINDOW_STEP_TOL:
-                break
-        for kf_i, kf in enumerate(self.keyframes):
-            if kf_slot[kf_i] >= 0:
-                kf.rvec, kf.tvec = poses[kf_i, :3].copy(), poses[kf_i, 3:].copy()
-        return {pid: pts[n] for pid, n in pidx.items()}
+    x = np.concatenate([np.asarray(rvec).reshape(3), np.asarray(tvec).reshape(3)])
+    best = levenberg_marquardt(state_at(x), linearize, try_step, config.damping, config.iterations, POSE_STEP_TOL)
+    return best.x[:3].reshape(3, 1), best.x[3:].reshape(3, 1)

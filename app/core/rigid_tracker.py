@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from app.core.bundle_adjust import BundleConfig, BundleWindow, PivotPrior, refine_pose
+from app.core.bundle_adjust import BundleConfig, PivotPrior, refine_pose
+from app.core.bundle_window import BundleWindow
 from app.core.camera_model import CameraIntrinsics
 from app.core.head_model import HeadModel
 from app.core.shading import SHADING_SIGMA_OF_HEAD_WIDTH, texture_image

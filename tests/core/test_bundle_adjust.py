@@ -8,7 +8,6 @@ import pytest
 
 from app.core.bundle_adjust import (
     BundleConfig,
-    BundleWindow,
     DampingSchedule,
     PivotPrior,
     _pivot_terms,
@@ -16,6 +15,7 @@ from app.core.bundle_adjust import (
     refine_pose,
     solve_schur,
 )
+from app.core.bundle_window import BundleWindow
 
 K = np.array([[900.0, 0.0, 320.0], [0.0, 880.0, 240.0], [0.0, 0.0, 1.0]])
 RVEC = np.array([0.3, -0.5, 0.2])  # about 35 deg: far from the identity, where errors hide
