@@ -134,22 +134,48 @@ class RigidHeadTracker:
         return rot, self._tvec.ravel().copy()
 
     def update(self, gray: np.ndarray, allow_seed_anchored: bool = False) -> RigidPose | None:
-        """Follow the features into ``gray`` and solve the new pose; None when tracking is lost."""
-        if self._prev_gray is None or len(self._pts) < self.config.min_inliers:
-            self.lost = True
-            return None
-        cfg = self.config
+        """Follow the features into ``gray`` and solve the new pose; None when tracking is lost.
+
+        Three steps: follow the features (:meth:`_follow`), solve the pose on those that
+        survived (:meth:`_solve_pose`), then keep the inliers, seed new features and refine the
+        window (:meth:`_maintain`).
+        """
+        min_inliers = self.config.min_inliers
+        if self._prev_gray is None or len(self._pts) < min_inliers:
+            return self._lose()
         gray = self._texture(gray)
+        self._follow(gray)
+        if len(self._pts) < min_inliers:
+            return self._lose()
+        ideal = self.camera.undistort(self._pts).astype(np.float64)  # the geometry is solved in ideal pixels
+        solved = self._solve_pose(ideal)
+        if solved is None:
+            return self._lose()
+        self._rvec, self._tvec, idx = solved
+        reproj = self._reprojection_px(ideal, idx)
+        anchored_fraction = float(self._anchored[idx].mean())
+        self._maintain(gray, idx, allow_seed_anchored)
+        self.lost = False
+        rot, _ = cv2.Rodrigues(self._rvec)
+        return RigidPose(rot, self._tvec.ravel().copy(), int(len(idx)), reproj, anchored_fraction)
+
+    def _lose(self) -> None:
+        self.lost = True
+        return None
+
+    def _follow(self, gray: np.ndarray) -> None:
+        """Lucas-Kanade flow from the last image to ``gray``, kept where the flow back returns
+        within ``forward_backward_px`` (a feature that slid along an edge does not)."""
         nxt, st, _ = cv2.calcOpticalFlowPyrLK(self._prev_gray, gray, self._pts, None, **self._flow_params)
         back, st_b, _ = cv2.calcOpticalFlowPyrLK(gray, self._prev_gray, nxt, None, **self._flow_params)
         fb = np.linalg.norm(back - self._pts, axis=1)
-        good = (st.ravel() == 1) & (st_b.ravel() == 1) & (fb < cfg.forward_backward_px)
+        good = (st.ravel() == 1) & (st_b.ravel() == 1) & (fb < self.config.forward_backward_px)
         self._keep(good, nxt)
         self._prev_gray = gray
-        if len(self._pts) < cfg.min_inliers:
-            self.lost = True
-            return None
-        ideal = self.camera.undistort(self._pts).astype(np.float64)  # the geometry is solved in ideal pixels
+
+    def _solve_pose(self, ideal: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """PnP-RANSAC from the last pose, refined on the inliers; (rvec, tvec, inlier rows) or None."""
+        cfg = self.config
         ok, rvec, tvec, inliers = cv2.solvePnPRansac(
             self._model_pts,
             ideal,
@@ -164,7 +190,6 @@ class RigidHeadTracker:
             flags=cv2.SOLVEPNP_ITERATIVE,
         )
         if not ok or inliers is None or len(inliers) < cfg.min_inliers:
-            self.lost = True
             return None
         idx = inliers.ravel()
         if cfg.bundle is not None:
@@ -175,12 +200,18 @@ class RigidHeadTracker:
             rvec, tvec = cv2.solvePnPRefineLM(
                 self._model_pts[idx], ideal[idx], self.camera.matrix, None, rvec, tvec
             )
+        return rvec, tvec, idx
+
+    def _reprojection_px(self, ideal: np.ndarray, idx: np.ndarray) -> float:
+        """Mean distance (ideal pixels) between the inliers and their model points at the pose."""
+        proj, _ = cv2.projectPoints(self._model_pts[idx], self._rvec, self._tvec, self.camera.matrix, None)
+        return float(np.mean(np.linalg.norm(proj.reshape(-1, 2) - ideal[idx], axis=1)))
+
+    def _maintain(self, gray: np.ndarray, idx: np.ndarray, allow_seed_anchored: bool) -> None:
+        """Keep the inliers only, seed new features when short of them, add a keyframe when due."""
+        cfg = self.config
         inlier_mask = np.zeros(len(self._pts), dtype=bool)
         inlier_mask[idx] = True
-        self._rvec, self._tvec = rvec, tvec
-        proj, _ = cv2.projectPoints(self._model_pts[idx], rvec, tvec, self.camera.matrix, None)
-        reproj = float(np.mean(np.linalg.norm(proj.reshape(-1, 2) - ideal[idx], axis=1)))
-        anchored_fraction = float(self._anchored[idx].mean())
         self._keep(inlier_mask, self._pts)
         self._frames_since_seed += 1
         if len(self._pts) < cfg.target_features and self._frames_since_seed >= cfg.reseed_every:
@@ -188,9 +219,6 @@ class RigidHeadTracker:
         self._frames_since_keyframe += 1
         if self._bundle is not None and self._frames_since_keyframe >= self._bundle.config.keyframe_every:
             self._refine_with_keyframe()
-        self.lost = False
-        rot, _ = cv2.Rodrigues(self._rvec)
-        return RigidPose(rot, self._tvec.ravel().copy(), int(len(idx)), reproj, anchored_fraction)
 
     def _refine_with_keyframe(self) -> None:
         self._frames_since_keyframe = 0
