@@ -17,12 +17,12 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import app.ui  # noqa: E402,F401  (cv2/Qt reconciliation first)
@@ -34,53 +34,9 @@ from app.ui.main_window import MainWindow  # noqa: E402
 from app.ui.services import DEMO_VIDEO, build_pipeline  # noqa: E402
 from app.ui.settings import AppSettings  # noqa: E402
 from app.ui.workers import ENDED, SourceSpec, open_capture  # noqa: E402
+from window_driving import PauseAt, at_frame, play_to_end, pump, wait_until  # noqa: E402
 
 log = logging.getLogger("screenshots")
-
-
-class GatedPipeline:
-    """Wraps the real pipeline and pauses after chosen frames until the picture is taken."""
-
-    def __init__(self, inner, stops: set[int]) -> None:
-        self.inner = inner
-        self.stops = stops
-        self.reached = threading.Event()
-        self.resume = threading.Event()
-        self.stopped_at: int | None = None
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-    def process(self, frame):
-        result = self.inner.process(frame)
-        if frame.index in self.stops:
-            self.stopped_at = frame.index
-            self.resume.clear()
-            self.reached.set()
-            self.resume.wait()
-        return result
-
-    def release(self) -> None:
-        self.reached.clear()
-        self.resume.set()
-
-
-def pump(seconds: float) -> None:
-    app = QApplication.instance()
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.005)
-
-
-def wait_until(predicate, timeout_s: float) -> bool:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        QApplication.instance().processEvents()
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
 
 
 def grab(widget, path: Path) -> None:
@@ -96,34 +52,22 @@ def make_window(pipeline, spec, store, size, settings: AppSettings, engine):
     return controller, window
 
 
-def at_frame(controller, window, gate: GatedPipeline, index: int) -> None:
-    """Wait until the pipeline paused at ``index`` and the window shows that frame."""
-    assert wait_until(lambda: gate.reached.is_set() and gate.stopped_at == index, 180), f"never reached frame {index}"
-    wait_until(lambda: controller.latest_frame is not None and controller.latest_frame.index == index, 10)
-    pump(0.15)
-    window.refresh()
-    pump(0.05)
-
-
 def guided_run(out: Path, size, engine_name: str, store) -> None:
     """Guided test: mid-trial (rotation right at end range), results at the end, report preview."""
     inner, engine = build_pipeline(engine_name, calibration_s=1.5)
     mid_trial, end = 290, 959  # rotation right holds its end range around frames 270-300
-    gate = GatedPipeline(inner, {mid_trial, end})
+    gate = PauseAt(inner, {mid_trial, end})
     settings = AppSettings(trials=1, warmups=0, calibration_s=1.5, mirror=True)
     controller, window = make_window(gate, SourceSpec(video=DEMO_VIDEO, realtime=False, lossless=True), store, size, settings, engine)
     controller.new_patient(PatientFields(name="Demo Patient", birth_year=1962, sex="F"))
     window.patient.notes.setPlainText("Neck pain after a fall two weeks ago; dev video demo")
     window.start_test()
     controller.start()
-    at_frame(controller, window, gate, mid_trial)
+    at_frame(controller, window, gate, mid_trial, settle_s=0.15)
     grab(window, out / "guided_test_mid_trial.png")
     gate.release()
-    at_frame(controller, window, gate, end)
-    gate.release()
-    wait_until(lambda: controller.capture_state == ENDED, 30)
-    pump(2.5)  # past the rate meter's window: the pause for the pictures is not a latency
-    window.refresh()
+    at_frame(controller, window, gate, end, settle_s=0.15)
+    play_to_end(controller, window, gate, settle_s=2.5)  # past the rate meter's window: the pause is not a latency
     grab(window, out / "results.png")
     window.patient.pain["rotation_right"].setValue(3)
     window.patient.pain["flexion"].setValue(2)

@@ -15,12 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from pathlib import Path
 from typing import Any
-
-from PySide6.QtWidgets import QApplication
 
 from app.store import open_store
 from app.store.patient_fields import PatientFields
@@ -29,52 +25,11 @@ from app.ui.main_window import MainWindow
 from app.ui.patient_dialog import NewPatient, NewPatientDialog
 from app.ui.services import build_pipeline
 from app.ui.settings import AppSettings
-from app.ui.workers import ENDED, SourceSpec
+from app.ui.workers import SourceSpec
+from window_driving import PauseAt, at_frame, play_to_end, pump
 
 PATIENT = PatientFields(name="Maria Example", birth_year=1961, sex="F")
 SIZE = (1366, 768)
-
-
-class PauseAt:
-    """The real pipeline, waiting after chosen frames until released (pictures of chosen moments)."""
-
-    def __init__(self, inner: Any, stops: set[int]) -> None:
-        self.inner, self.stops = inner, stops
-        self.reached, self.resume = threading.Event(), threading.Event()
-        self.stopped_at: int | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def process(self, frame: Any) -> Any:
-        result = self.inner.process(frame)
-        if frame.index in self.stops:
-            self.stopped_at = frame.index
-            self.resume.clear()
-            self.reached.set()
-            self.resume.wait()
-        return result
-
-    def release(self) -> None:
-        self.reached.clear()
-        self.resume.set()
-
-
-def pump(seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        QApplication.instance().processEvents()
-        time.sleep(0.005)
-
-
-def wait_until(predicate, timeout_s: float) -> bool:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        QApplication.instance().processEvents()
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
 
 
 def shot(widget: Any, out: Path, name: str, shots: list[str]) -> None:
@@ -96,15 +51,6 @@ def make_window(args: Any, gate_at: set[int], choose_resume: Any = None) -> tupl
     window.resize(*SIZE)
     window.show()
     return controller, window, gate, store
-
-
-def at_frame(controller: LiveController, window: MainWindow, gate: PauseAt, index: int, timeout_s: float = 180) -> None:
-    if not wait_until(lambda: gate.reached.is_set() and gate.stopped_at == index, timeout_s):
-        raise RuntimeError(f"the video never reached frame {index}")
-    wait_until(lambda: controller.latest_frame is not None and controller.latest_frame.index == index, 10)
-    pump(0.2)
-    window.refresh()
-    pump(0.05)
 
 
 def shown(window: MainWindow, controller: LiveController) -> dict[str, Any]:
@@ -161,10 +107,7 @@ def phase_first(args: Any) -> dict[str, Any]:
     shot(window, out, "03_guided_test_rotation_right.png", shots)
     gate.release()
     at_frame(controller, window, gate, 959)
-    gate.release()
-    wait_until(lambda: controller.capture_state == ENDED, 30)
-    pump(0.5)
-    window.refresh()
+    play_to_end(controller, window, gate, settle_s=0.5)
     shot(window, out, "04_all_six_measured.png", shots)
     answer = {"patient": controller.patient.pseudonym, "shown": shown(window, controller)}
     answer["session_id"] = window.save_session()
@@ -221,10 +164,7 @@ def phase_resume(args: Any) -> dict[str, Any]:
         controller.calibrate()
         controller.start()
         at_frame(controller, window, gate, 959)
-        gate.release()
-        wait_until(lambda: controller.capture_state == ENDED, 30)
-        pump(0.5)
-        window.refresh()
+        play_to_end(controller, window, gate, settle_s=0.5)
         shot(window, out, "09_resumed_session_finished.png", shots)
         answer["finished"] = shown(window, controller)
         answer["saved_session_id"] = window.save_session()
