@@ -10,7 +10,28 @@ import sqlite3
 
 from app.errors import InputError
 
-_V1 = """
+
+def _per_session_table(name: str, columns: str, index: tuple[str, str]) -> str:
+    """CREATE statements for a table whose rows belong to one session.
+
+    Every such table has its own row id, the session's id (its rows are deleted with the session:
+    erasing a patient must leave none behind) and an index that reads one session's rows in the
+    order of ``index[1]``. ``columns``: the table's own column lines, each ending in a newline.
+    """
+    index_name, order_by = index
+    return (
+        f"CREATE TABLE {name} (\n"
+        "    id INTEGER PRIMARY KEY,\n"
+        "    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
+        f"{columns});\n"
+        f"CREATE INDEX {index_name} ON {name}(session_id, {order_by});\n"
+    )
+
+
+# Version 1: patients, their sessions, and each session's samples, events, trial results and
+# per-motion results.
+_V1 = (
+    """
 CREATE TABLE patients (
     id INTEGER PRIMARY KEY,
     pseudonym TEXT NOT NULL UNIQUE,
@@ -37,9 +58,10 @@ CREATE TABLE sessions (
     protocol TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX sessions_patient ON sessions(patient_id, started_at);
-CREATE TABLE samples (
-    id INTEGER PRIMARY KEY,
-    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+"""
+    + _per_session_table(
+        "samples",
+        """\
     frame_index INTEGER NOT NULL,
     time_s REAL NOT NULL,
     detected INTEGER NOT NULL,
@@ -49,22 +71,24 @@ CREATE TABLE samples (
     trunk_rotation_deg REAL, trunk_lean_deg REAL,
     source TEXT NOT NULL DEFAULT '',
     flags TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX samples_session_time ON samples(session_id, time_s);
-CREATE TABLE events (
-    id INTEGER PRIMARY KEY,
-    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+""",
+        index=("samples_session_time", "time_s"),
+    )
+    + _per_session_table(
+        "events",
+        """\
     time_s REAL NOT NULL,
     kind TEXT NOT NULL,
     motion TEXT,
     trial_number INTEGER,
     value_deg REAL,
     message TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX events_session ON events(session_id, time_s);
-CREATE TABLE results (
-    id INTEGER PRIMARY KEY,
-    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+""",
+        index=("events_session", "time_s"),
+    )
+    + _per_session_table(
+        "results",
+        """\
     motion TEXT NOT NULL,
     kind TEXT NOT NULL,
     number INTEGER NOT NULL,
@@ -75,8 +99,10 @@ CREATE TABLE results (
     flags TEXT NOT NULL DEFAULT '',
     discarded INTEGER NOT NULL DEFAULT 0,
     manual INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX results_session ON results(session_id, motion);
+""",
+        index=("results_session", "motion"),
+    )
+    + """\
 CREATE TABLE motion_results (
     session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     motion TEXT NOT NULL,
@@ -88,6 +114,7 @@ CREATE TABLE motion_results (
     PRIMARY KEY (session_id, motion)
 );
 """
+)
 
 # Version 2 (privacy, issue 8): an append-only audit log (triggers abort UPDATE/DELETE), the
 # sealed identity of a patient when a passphrase is set, per-session recording consent and the
