@@ -24,7 +24,7 @@ from app.core.shading import SHADING_SIGMA_OF_HEAD_WIDTH, texture_image
 
 log = logging.getLogger(__name__)
 
-# The flow window, sized to the head (TrackerConfig.flow_window_of_head_width), stays within
+# The flow window, sized to the head (FlowConfig.window_of_head_width), stays within
 # these: smaller finds too little texture to follow, larger spans the head's outline and the
 # background behind it (and costs time). Odd, as OpenCV's windows are centred on the point.
 FLOW_WINDOW_MIN_PX = 9
@@ -37,29 +37,52 @@ SKULL_LOW_LIMIT_OF_HALF_HEIGHT = 0.45
 
 
 @dataclass(frozen=True)
+class FlowConfig:
+    """Following the features from frame to frame: pyramidal Lucas-Kanade, forward-backward checked."""
+
+    forward_backward_px: float = 1.0  # a feature whose flow back misses by more slid along an edge
+    # 3 coarser levels follow motion ~8x larger than one level does (a fast turn); each level
+    # iterates until a step is under epsilon_px, at most ``iterations`` times.
+    pyramid_levels: int = 3
+    iterations: int = 30
+    epsilon_px: float = 0.01
+    # The window follows the head's width (at the dev video's 140 px, 21 px), so that a patient
+    # twice as far is tracked alike.
+    window_of_head_width: float = 0.15
+
+    def lk_params(self, head_px: float) -> dict:
+        """calcOpticalFlowPyrLK's settings for a head ``head_px`` wide."""
+        window = int(np.clip(round(self.window_of_head_width * head_px), FLOW_WINDOW_MIN_PX, FLOW_WINDOW_MAX_PX)) | 1
+        criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, self.iterations, self.epsilon_px)
+        return dict(maxLevel=self.pyramid_levels, criteria=criteria, winSize=(window, window))
+
+
+@dataclass(frozen=True)
+class RansacConfig:
+    """PnP-RANSAC's settings. It starts from the last pose (an extrinsic guess), so few iterations
+    find the inliers; at ``confidence`` OpenCV stops early once a consensus that likely is found."""
+
+    reprojection_px: float = 3.0
+    iterations: int = 100
+    confidence: float = 0.99
+
+
+@dataclass(frozen=True)
 class TrackerConfig:
+    """The rigid tracker's settings: seeding, flow (:class:`FlowConfig`), pose solving
+    (:class:`RansacConfig`, then the bundle adjustment's :class:`BundleConfig`)."""
+
     target_features: int = 320
     min_inliers: int = 12
-    forward_backward_px: float = 1.0
-    ransac_reprojection_px: float = 3.0
-    # RANSAC starts from the last pose (an extrinsic guess), so few iterations find the inliers;
-    # at 0.99 confidence OpenCV stops early once a consensus that likely is found.
-    ransac_iterations: int = 100
-    ransac_confidence: float = 0.99
-    # Pyramidal Lucas-Kanade: 3 coarser levels follow motion ~8x larger than one level does
-    # (a fast turn); each level iterates until a step is under flow_epsilon_px, at most flow_iterations.
-    flow_pyramid_levels: int = 3
-    flow_iterations: int = 30
-    flow_epsilon_px: float = 0.01
-    # Sizes in the image follow the head's width, so that a patient twice as far (a head half as
-    # wide) is tracked alike: at the dev video's 140 px, a 21 px flow window and 7 px spacing.
-    flow_window_of_head_width: float = 0.15
+    # Seed spacing and inset follow the head's width like the flow window (7 px at 140 px).
     seed_spacing_of_head_width: float = 0.05
     seed_quality: float = 0.01
     reseed_every: int = 5
     seed_inset: float = 0.12  # of the head width
     min_view_cos: float = 0.5
     shading_sigma: float | None = SHADING_SIGMA_OF_HEAD_WIDTH  # of the head width; None: track raw grey
+    flow: FlowConfig = FlowConfig()
+    ransac: RansacConfig = RansacConfig()
     bundle: BundleConfig | None = BundleConfig()  # None: no refinement of the model while tracking
 
 
@@ -94,7 +117,7 @@ class RigidHeadTracker:
         self._bundle = BundleWindow(camera.matrix, self.config.bundle) if self.config.bundle else None
         self._pivot: PivotPrior | None = None
         self._shading_sigma_px = 0.0
-        self._flow_params = _flow_params(self.config)  # winSize: sized to the head by start()
+        self._lk_params: dict = {}  # sized to the head by start()
         self._seed_spacing_px = 0
         self.lost = True
 
@@ -166,10 +189,10 @@ class RigidHeadTracker:
     def _follow(self, gray: np.ndarray) -> None:
         """Lucas-Kanade flow from the last image to ``gray``, kept where the flow back returns
         within ``forward_backward_px`` (a feature that slid along an edge does not)."""
-        nxt, st, _ = cv2.calcOpticalFlowPyrLK(self._prev_gray, gray, self._pts, None, **self._flow_params)
-        back, st_b, _ = cv2.calcOpticalFlowPyrLK(gray, self._prev_gray, nxt, None, **self._flow_params)
+        nxt, st, _ = cv2.calcOpticalFlowPyrLK(self._prev_gray, gray, self._pts, None, **self._lk_params)
+        back, st_b, _ = cv2.calcOpticalFlowPyrLK(gray, self._prev_gray, nxt, None, **self._lk_params)
         fb = np.linalg.norm(back - self._pts, axis=1)
-        good = (st.ravel() == 1) & (st_b.ravel() == 1) & (fb < self.config.forward_backward_px)
+        good = (st.ravel() == 1) & (st_b.ravel() == 1) & (fb < self.config.flow.forward_backward_px)
         self._keep(good, nxt)
         self._prev_gray = gray
 
@@ -184,9 +207,9 @@ class RigidHeadTracker:
             self._rvec.copy(),
             self._tvec.copy(),
             useExtrinsicGuess=True,
-            iterationsCount=cfg.ransac_iterations,
-            reprojectionError=cfg.ransac_reprojection_px,
-            confidence=cfg.ransac_confidence,
+            iterationsCount=cfg.ransac.iterations,
+            reprojectionError=cfg.ransac.reprojection_px,
+            confidence=cfg.ransac.confidence,
             flags=cv2.SOLVEPNP_ITERATIVE,
         )
         if not ok or inliers is None or len(inliers) < cfg.min_inliers:
@@ -248,8 +271,7 @@ class RigidHeadTracker:
 
     def _scale_to_head(self, head_px: float) -> None:
         cfg = self.config
-        window = int(np.clip(round(cfg.flow_window_of_head_width * head_px), FLOW_WINDOW_MIN_PX, FLOW_WINDOW_MAX_PX)) | 1
-        self._flow_params["winSize"] = (window, window)
+        self._lk_params = cfg.flow.lk_params(head_px)
         self._seed_spacing_px = max(MIN_SEED_SPACING_PX, int(round(cfg.seed_spacing_of_head_width * head_px)))
         if cfg.shading_sigma:
             self._shading_sigma_px = cfg.shading_sigma * head_px
@@ -302,9 +324,3 @@ class RigidHeadTracker:
         self._ids = np.concatenate([self._ids, new_ids])
         if self._bundle is not None:
             self._bundle.add_prior(new_ids, model_pts[valid])
-
-
-def _flow_params(cfg: TrackerConfig) -> dict:
-    """calcOpticalFlowPyrLK's settings from the config (winSize is added once the head's size is known)."""
-    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, cfg.flow_iterations, cfg.flow_epsilon_px)
-    return dict(maxLevel=cfg.flow_pyramid_levels, criteria=criteria)

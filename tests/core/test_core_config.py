@@ -95,9 +95,10 @@ def test_the_filter_settings_given_to_the_pipeline_reach_its_samples():
 
 
 def test_the_flow_and_ransac_settings_are_the_tracker_config_fields():
-    from app.core.rigid_tracker import _flow_params
+    from app.core.rigid_tracker import FlowConfig
 
-    params = _flow_params(TrackerConfig(flow_pyramid_levels=2, flow_iterations=10, flow_epsilon_px=0.1))
+    params = FlowConfig(pyramid_levels=2, iterations=10, epsilon_px=0.1).lk_params(head_px=140.0)
     assert params["maxLevel"] == 2 and params["criteria"][1:] == (10, 0.1)
+    assert params["winSize"] == (21, 21)  # 0.15 of a 140 px head, odd
     default = TrackerConfig()
-    assert (default.ransac_iterations, default.ransac_confidence, default.flow_pyramid_levels) == (100, 0.99, 3)
+    assert (default.ransac.iterations, default.ransac.confidence, default.flow.pyramid_levels) == (100, 0.99, 3)

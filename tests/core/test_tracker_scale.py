@@ -21,7 +21,7 @@ def _started_tracker(face_scale: float) -> RigidHeadTracker:
 
 def test_flow_window_seed_spacing_and_shading_scale_follow_the_head():
     near, far = _started_tracker(1.0), _started_tracker(0.5)
-    near_window, far_window = near._flow_params["winSize"][0], far._flow_params["winSize"][0]
+    near_window, far_window = near._lk_params["winSize"][0], far._lk_params["winSize"][0]
     assert near_window % 2 == 1 and far_window % 2 == 1
     assert 19 <= near_window <= 25 and abs(far_window - near_window / 2) <= 2
     assert abs(far._seed_spacing_px - near._seed_spacing_px / 2) <= 1
