@@ -8,6 +8,10 @@ pretrained weights, with a frozen backbone, ResNet34, EfficientNet-B0, MobileNet
 auxiliary landmark loss, with plain ReLU heads, and the landmark-MLP baseline. Runs needing landmarks are skipped (and
 listed) when the splits were made without ``--landmarks``. Each run trains into ``OUT/<name>/``;
 the table goes to ``OUT/ablation.md``. ``--skip-existing`` reuses finished runs.
+
+``--grid renders`` runs the grid of the shipped model on renders (``training.synthesize``):
+ResNet18 from scratch with the auxiliary landmark loss, MobileNetV2 with ImageNet weights (the
+offline package's file, found by training.pretrained), and ResNet18 without the auxiliary loss.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ GRID = (
     "ablation_relu_heads",
     "mlp_baseline",
 )
+# On renders of textured heads (training.synthesize): the shipped model (ResNet18 from scratch with
+# the auxiliary landmark loss) against MobileNetV2 with ImageNet weights and against no auxiliary loss.
+RENDERS_GRID = ("renders_resnet18", "renders_mobilenet_v2", "renders_resnet18_no_aux")
+GRIDS = {"biwi": GRID, "renders": RENDERS_GRID}
 
 
 def needs_landmarks(cfg) -> bool:
@@ -60,7 +68,7 @@ def run_grid(
     for name in names:
         path = CONFIG_DIR / f"{name}.yaml"
         if not path.is_file():
-            raise InputError(f"no ablation config {path.name}; choose from {', '.join(GRID)}")
+            raise InputError(f"no ablation config {path.name}; choose from {', '.join(GRID + RENDERS_GRID)}")
         cfg = load_config(path, [f"data.dir={data_dir}", *(overrides or [])])
         if needs_landmarks(cfg) and not landmarks:
             skipped.append(f"{name}: needs landmarks (run training.preprocess with --landmarks)")
@@ -86,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m training.ablate", description=__doc__.split("\n")[0])
     p.add_argument("--data", required=True, type=Path)
     p.add_argument("--out", type=Path, default=Path("models/ablations"))
-    p.add_argument("--only", nargs="+", choices=GRID, help="run only these configurations")
+    p.add_argument("--grid", choices=tuple(GRIDS), default="biwi",
+                   help="biwi: the guide's grid (default); renders: the grid of the shipped model on renders")
+    p.add_argument("--only", nargs="+", choices=GRID + RENDERS_GRID, help="run only these configurations")
     p.add_argument("--epochs", type=int)
     p.add_argument("--no-pretrained", action="store_true", help="no ImageNet weights anywhere (offline smoke runs)")
     p.add_argument("--weights", type=Path, help="ImageNet ResNet state dict for the runs that use ResNet18")
@@ -104,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides.append(f"train.epochs={args.epochs}")
     if args.no_pretrained:
         overrides.append("model.pretrained_cnn=false")
-    grid = attempt("ablate", lambda: run_grid(args.data, args.out, tuple(args.only or GRID), overrides, args.weights, args.skip_existing, args.split))
+    grid = attempt("ablate", lambda: run_grid(args.data, args.out, tuple(args.only or GRIDS[args.grid]), overrides, args.weights, args.skip_existing, args.split))
     if grid is None:
         return EXIT_BAD_INPUT
     print(grid[0])

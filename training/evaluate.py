@@ -23,7 +23,7 @@ from app.errors import InputError
 from training.checkpoint import model_from_checkpoint
 from training.cli import EXIT_BAD_INPUT, attempt, setup_logging
 from training.dataset import CropDataset, LandmarkDataset
-from training.metrics import AXES, fsanet_mae, mae_by_yaw_bin, mae_per_axis
+from training.metrics import AXES, binned_accuracy, binned_table, fsanet_mae, mae_by_yaw_bin, mae_per_axis
 from training.train import predict
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,8 @@ def format_report(r: EvalResult) -> str:
     ]
     for label, (value, n) in r.by_yaw_bin.items():
         lines.append(f"    {label:<12} {value:6.2f}  ({n} frames)")
+    lines.append("  MAE per axis by angle bin:")
+    lines += ["    " + line for line in binned_table(binned_accuracy(r.pred, r.true))]
     return "\n".join(lines)
 
 

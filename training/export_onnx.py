@@ -51,6 +51,7 @@ are written beside each ONNX file.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import warnings
@@ -68,7 +69,7 @@ from training.checkpoint import model_from_checkpoint
 from training.cli import EXIT_BAD_INPUT, attempt, setup_logging
 from training.config import RunConfig
 from training.dataset import load_split, normalize_images
-from training.metrics import fsanet_mae, mae_per_axis
+from training.metrics import binned_accuracy, fsanet_mae, mae_per_axis
 from training.models import DualBranchNet
 from training.onnx_card import OUTPUT_NAMES, mae_entries, model_metadata, set_metadata, write_cards
 from training.onnx_quantize import STATIC_INT8, calibration_crops, convert_fp16, quantize_static_int8
@@ -187,6 +188,18 @@ def accuracy_entries(pred: np.ndarray, crops: EvalCrops) -> dict[str, str]:
     return entries
 
 
+def data_licence_details(ckpt: dict) -> dict:
+    """The full licence text of rendered heads (training.synthesize's record), for the card."""
+    from training.synthesize import SETTINGS_FILE
+
+    path = Path(str(ckpt.get("data_dir", ""))) / SETTINGS_FILE
+    try:
+        text = json.loads(path.read_text(encoding="utf-8")).get("heads", {}).get("licence", "")
+    except (OSError, ValueError):
+        return {}
+    return {"data_licence_text": text} if text else {}
+
+
 def write_variant(
     precision: str, make: Callable[[Path, Path], object], fp32_path: Path, metadata: dict[str, str],
     details: dict, parity_images: np.ndarray, crops: EvalCrops,
@@ -206,6 +219,7 @@ def write_variant(
         meta.update(mae_entries(f"{split}_mae", mae_v))
         meta[f"{split}_mae_change_vs_fp32"] = f"{mae_v['mean'] - mae_f['mean']:+.4f}"
         details["accuracy_vs_fp32"] = {"fp32": mae_f, precision: mae_v, "frames": int(len(crops.images)), "split": split}
+        details.update(accuracy_by_bin=binned_accuracy(variant_pred, truth), accuracy_split=split)
         change = f" | {split} MAE change {meta[f'{split}_mae_change_vs_fp32']} deg"
     else:
         details["accuracy_vs_fp32"] = "not measured (pass --data to measure on real crops)"
@@ -248,10 +262,13 @@ def export_onnx(
     crops = eval_crops(data_dir, split, size, max_eval_frames)
     parity_images, parity = check_parity(model, out_path, size, parity_frames, crops)
     metadata = model_metadata(rule, cfg, ckpt, parity)
+    card_details = {"checkpoint": str(checkpoint_path), "config": ckpt["config"], **data_licence_details(ckpt)}
     if crops.present:
-        metadata.update(accuracy_entries(run_onnx(out_path, crops.images), crops))
+        pred = run_onnx(out_path, crops.images)
+        metadata.update(accuracy_entries(pred, crops))
+        card_details.update(accuracy_by_bin=binned_accuracy(pred, crops.arrays["angles"]), accuracy_split=crops.split)
     set_metadata(out_path, metadata)
-    write_cards(out_path, metadata, {"checkpoint": str(checkpoint_path), "config": ckpt["config"]})
+    write_cards(out_path, metadata, card_details)
     variants: list[tuple[str, Callable[[Path, Path], object], dict[str, str]]] = []
     if int8:
         note = f"{STATIC_INT8}, calibrated on {len(calibration)} train-split crops of {data_dir}"
@@ -259,7 +276,7 @@ def export_onnx(
     if fp16:
         variants.append(("fp16", convert_fp16, {}))
     for precision, make, extra in variants:
-        details = {"checkpoint": str(checkpoint_path), "variant_of": out_path.name}
+        details = {"checkpoint": str(checkpoint_path), "variant_of": out_path.name, **data_licence_details(ckpt)}
         write_variant(precision, make, out_path, {**metadata, **extra}, details, parity_images, crops)
     return out_path
 

@@ -43,3 +43,35 @@ def fsanet_mae(pred_angles: np.ndarray, true_rotations: np.ndarray) -> dict[str,
     pred_reading = fsanet_reading(matrices_from_angle_array(pred_angles))
     true_reading = fsanet_reading(np.asarray(true_rotations, np.float64))
     return mae_per_axis(pred_reading, true_reading)
+
+
+# Finer bins for the model card and training.evaluate's per-axis table: the full range to 90.
+YAW_EDGES_DEG = (0.0, 15.0, 30.0, 45.0, 60.0, 75.0, 90.0, float("inf"))
+PITCH_ROLL_EDGES_DEG = (0.0, 20.0, 40.0, 60.0, float("inf"))
+
+
+def mae_per_axis_by_bin(pred: np.ndarray, true: np.ndarray, axis: int, edges: tuple[float, ...]) -> list[dict]:
+    """Per-axis MAE within bins of one axis' |true angle|: ``[{bin, frames, yaw, pitch, roll, mean}]``
+    (empty bins left out)."""
+    pred, true = np.asarray(pred).reshape(-1, 3), np.asarray(true).reshape(-1, 3)
+    magnitude = np.abs(true[:, axis])
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sel = (magnitude >= lo) & (magnitude < hi)
+        if sel.any():
+            rows.append({"bin": f"|{AXES[axis]}| " + (f"{lo:.0f}-{hi:.0f}" if np.isfinite(hi) else f"{lo:.0f}+"),
+                         "frames": int(sel.sum()), **mae_per_axis(pred[sel], true[sel])})
+    return rows
+
+
+def binned_accuracy(pred: np.ndarray, true: np.ndarray) -> list[dict]:
+    """Per-axis MAE by |yaw| bin up to 90 degrees, then by |pitch| and by |roll| bin."""
+    return (mae_per_axis_by_bin(pred, true, 0, YAW_EDGES_DEG) + mae_per_axis_by_bin(pred, true, 1, PITCH_ROLL_EDGES_DEG)
+            + mae_per_axis_by_bin(pred, true, 2, PITCH_ROLL_EDGES_DEG))
+
+
+def binned_table(rows: list[dict]) -> list[str]:
+    """Markdown lines of :func:`binned_accuracy`'s rows."""
+    lines = ["| bin | frames | yaw | pitch | roll | mean |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['bin']} | {r['frames']} | {r['yaw']:.2f} | {r['pitch']:.2f} | {r['roll']:.2f} | {r['mean']:.2f} |" for r in rows]
+    return lines

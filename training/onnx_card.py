@@ -17,7 +17,7 @@ from app.core.crop import CropRule
 from app.errors import InputError
 from training.config import RunConfig
 from training.dataset import load_split
-from training.metrics import AXES
+from training.metrics import AXES, binned_table
 
 OUTPUT_NAMES = ("angles", "face_landmarks", "pose_landmarks")
 CONVENTION = CONVENTION_TEXT  # app.core.angles: the one definition, shared with the app's check
@@ -66,10 +66,35 @@ def model_metadata(rule: CropRule, cfg: RunConfig, ckpt: dict, parity: float) ->
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "producer": "cervicam training.export_onnx",
     }
+    metadata.update(renders_provenance(ckpt.get("data_dir")))
     ranges = training_ranges(ckpt)
     if ranges is not None:
         metadata.update({f"range_{a}_deg": f"{r:.1f}" for a, r in zip(AXES, ranges)})
     return metadata
+
+
+def renders_provenance(data_dir: str | Path | None) -> dict[str, str]:
+    """For renders of training.synthesize: which identities each split holds, and the licence and
+    attribution of the heads (they must travel with any model trained on renders of them)."""
+    from training.synthesize import SETTINGS_FILE
+
+    path = Path(data_dir) / SETTINGS_FILE if data_dir else None
+    if path is None or not path.is_file():
+        return {}
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    out = {f"{split}_identities": ", ".join(names) for split, names in settings.get("splits", {}).items()}
+    heads = settings.get("heads", {})
+    licence = [line.strip() for line in str(heads.get("licence", "")).splitlines() if line.strip()]
+    if licence:
+        # The licence's name and copyright lines (its full text goes into the card's details).
+        head = licence[: next((i + 1 for i, line in enumerate(licence) if line.lower().startswith("copyright")), 1)]
+        out["data_licence"] = "; ".join(head[:3])
+    if heads.get("attribution"):
+        out["data_attribution"] = " ".join(str(heads["attribution"]).split())
+    return out
 
 
 def training_ranges(ckpt: dict) -> tuple[float, float, float] | None:
@@ -126,6 +151,12 @@ def write_cards(onnx_path: Path, metadata: dict[str, str], details: dict) -> tup
             lines.append(f"| {name} | {m['yaw']:.3f} | {m['pitch']:.3f} | {m['roll']:.3f} | {m['mean']:.3f} |")
     elif acc:
         lines += ["", f"Accuracy vs fp32: {acc}"]
+    bins = details.get("accuracy_by_bin")
+    if bins:
+        lines += ["", f"## Held-out accuracy by angle bin (MAE, degrees; {details.get('accuracy_split', 'test')} split)", ""]
+        lines += binned_table(bins)
+    if details.get("data_licence_text"):
+        lines += ["", "## Licence of the training data", "", "```", str(details["data_licence_text"]), "```"]
     md_path = onnx_path.with_suffix(".md")
     md_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return json_path, md_path

@@ -13,7 +13,9 @@ webcam defects) with moderngl on an EGL context. Output, in ``OUT``:
 * ``biwi_cnn_{train,val,test}.npz``: the splits, **by identity** (nobody's renders in two
   splits), with the keys training.preprocess writes plus ``identity`` (names), ``hfov_deg``,
   ``face_landmarks``/``pose_landmarks`` (the renders' surface points, for the auxiliary heads);
-* ``synthesis.json``: the options and the identities of each split (the model card cites it).
+* ``synthesis.json``: the options, the identities of each split and the heads' licence and
+  attribution (DIR's ``LICENSE*`` text and its README's licence/attribution section), which the
+  model card of any model trained on these renders repeats.
 
 The project reads no head folder of its own: DIR is the researcher's.
 """
@@ -76,7 +78,7 @@ def synthesize(heads_dir: Path, out_dir: Path, images: int = 6000, seed: int = 0
     out_dir = Path(out_dir)
     check_resumable(out_dir, options)
     rendered, reused = render_all(files, out_dir, options, show_progress)
-    counts = write_splits(out_dir, options, split_seed)
+    counts = write_splits(out_dir, options, split_seed, heads_provenance(heads_dir))
     return SynthesisResult(rendered, reused, counts, out_dir)
 
 
@@ -94,6 +96,30 @@ def check_resumable(out_dir: Path, options: SynthesisOptions) -> None:
                              "or the same --heads/--images/--seed/--max-side")
     else:
         settings.write_text(json.dumps({"options": asdict(options)}, indent=2))
+
+
+def heads_provenance(heads_dir: Path) -> dict[str, str]:
+    """The heads' licence text and attribution, as their folder states them (empty if it does not)."""
+    heads_dir = Path(heads_dir)
+    licence = next((p for p in sorted(heads_dir.glob("LICEN[CS]E*")) if p.is_file()), None)
+    readme = next((p for p in sorted(heads_dir.glob("README*")) if p.is_file()), None)
+    return {
+        "licence": licence.read_text(encoding="utf-8", errors="replace").strip() if licence else "",
+        "attribution": attribution_section(readme.read_text(encoding="utf-8", errors="replace")) if readme else "",
+    }
+
+
+def attribution_section(readme: str) -> str:
+    """The README's section whose heading names the source, licence or attribution."""
+    lines, keep = [], False
+    for line in readme.splitlines():
+        if line.startswith("#"):
+            heading = line.lower()
+            keep = any(word in heading for word in ("licen", "attribution", "source"))
+            continue
+        if keep:
+            lines.append(line)
+    return "\n".join(lines).strip()
 
 
 def chunk_path(out_dir: Path, head: int, chunk: int) -> Path:
@@ -173,7 +199,7 @@ def read_chunks(out_dir: Path, options: SynthesisOptions) -> dict[str, np.ndarra
     return {k: np.concatenate(v) for k, v in columns.items()}
 
 
-def write_splits(out_dir: Path, options: SynthesisOptions, split_seed: int) -> dict[str, int]:
+def write_splits(out_dir: Path, options: SynthesisOptions, split_seed: int, provenance_of_heads: dict[str, str]) -> dict[str, int]:
     rows = read_chunks(out_dir, options)
     parts = subject_split(rows["subject"], split_seed)
     root = out_dir.resolve()
@@ -183,9 +209,13 @@ def write_splits(out_dir: Path, options: SynthesisOptions, split_seed: int) -> d
     for name in SPLIT_NAMES:
         take = parts[name]
         side = rows["side"][take]
+        paths = np.array([str(root / p) for p in rows["path"][take]])
+        if not _same_rows(split_file(out_dir, name), paths):
+            for stale in (out_dir / "crops").glob(f"{name}_*.npy"):
+                stale.unlink()  # a cache of an earlier assembly would not match the new row order
         np.savez(
             split_file(out_dir, name),
-            image_paths=np.array([str(root / p) for p in rows["path"][take]]),
+            image_paths=paths,
             angles=rows["angles"][take].astype(np.float32),
             subject=rows["subject"][take],
             identity=rows["identity"][take],
@@ -203,10 +233,19 @@ def write_splits(out_dir: Path, options: SynthesisOptions, split_seed: int) -> d
     data = json.loads(settings.read_text())
     data["splits"] = members
     data["split_seed"] = split_seed
+    data["heads"] = provenance_of_heads
     settings.write_text(json.dumps(data, indent=2))
-    for stale in (out_dir / "crops").glob("*.npy") if (out_dir / "crops").is_dir() else ():
-        stale.unlink()  # caches of an earlier assembly would not match the new row order
     return counts
+
+
+def _same_rows(split_path: Path, paths: np.ndarray) -> bool:
+    if not split_path.is_file():
+        return False
+    try:
+        with np.load(split_path, allow_pickle=False) as npz:
+            return bool(np.array_equal(npz["image_paths"], paths))
+    except Exception:  # damaged: rewrite it and its caches
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:

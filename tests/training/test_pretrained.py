@@ -44,3 +44,19 @@ def test_weights_of_another_backbone_are_refused(tmp_path):
     torch.save(torchvision.models.mobilenet_v2(weights=None).state_dict(), path)
     with pytest.raises(InputError, match="does not fit this backbone"):
         pretrained.load_pretrained_backbone(DualBranchNet(ModelSpec(backbone="resnet18")).backbone, "resnet18", path)
+
+
+def test_the_offline_package_file_is_found_by_its_torchvision_name(tmp_path, monkeypatch):
+    import importlib.util
+    from types import SimpleNamespace
+
+    from training import pretrained
+
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    spec = SimpleNamespace(submodule_search_locations=[str(folder)])
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
+    assert pretrained.offline_weights_file("mobilenet_v2") is None  # package without the file
+    (folder / "mobilenet_v2-b0353104.pth").write_bytes(b"x")
+    assert pretrained.offline_weights_file("mobilenet_v2") == folder / "mobilenet_v2-b0353104.pth"
+    assert pretrained.offline_weights_file("resnet18") is None  # no offline package for it

@@ -25,6 +25,9 @@ def heads(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("heads")
     for name in ("Alpha_F_1", "Bravo_M_1", "Charlie_F_2", "Delta_M_2"):
         write_head(folder / f"{name}.glb")
+    (folder / "LICENSE").write_text("MIT License\n\nCopyright (c) 2022 Test Heads\n\nPermission is hereby granted...\n")
+    (folder / "README.md").write_text("# Test heads\n\nFour busts.\n\n## Source, licence, attribution\n"
+                                      "Made by tests/training/textured_head.py, MIT.\n\n## Format\nglb\n")
     return folder
 
 
@@ -109,6 +112,19 @@ def test_splits_are_by_identity_and_read_by_the_dataset(rendered):
     assert tuple(item["image"].shape) == (3, 32, 32) and bool(item["landmark_mask"])
     settings = json.loads((rendered / "synthesis.json").read_text())
     assert sorted(sum(settings["splits"].values(), [])) == ["Alpha_F_1", "Bravo_M_1", "Charlie_F_2", "Delta_M_2"]
+    assert settings["heads"]["licence"].startswith("MIT License")
+    assert settings["heads"]["attribution"] == "Made by tests/training/textured_head.py, MIT."
+
+
+def test_a_model_card_carries_the_identities_and_the_heads_licence(rendered):
+    from training.onnx_card import renders_provenance
+
+    card = renders_provenance(rendered)
+    held_out = card["test_identities"].split(", ")
+    assert held_out and not set(held_out) & set(card["train_identities"].split(", "))
+    assert card["data_licence"] == "MIT License; Copyright (c) 2022 Test Heads"
+    assert "textured_head.py" in card["data_attribution"]
+    assert renders_provenance(None) == {}
 
 
 def test_labels_match_the_pictures_landmarks(heads, renderer):
