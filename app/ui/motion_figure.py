@@ -8,18 +8,13 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from app.core.angles import DIRECTIONS
 from app.ui.theme import AXIS_COLORS
 
-# motion -> (view, rotation of the drawn head in degrees, axis colour). Drawn as the clinician
-# sees the patient facing them (the patient's left on the clinician's right).
-_FIGURES = {
-    "rotation_left": ("top", 1, "yaw_deg"),
-    "rotation_right": ("top", -1, "yaw_deg"),
-    "flexion": ("side", 1, "pitch_deg"),
-    "extension": ("side", -1, "pitch_deg"),
-    "lateral_flexion_left": ("front", 1, "roll_deg"),
-    "lateral_flexion_right": ("front", -1, "roll_deg"),
-}
+# The view each axis is drawn in: yaw from above, pitch from the side, roll from the front. The
+# drawn head turns with the sign of its direction (app.core.angles.DIRECTIONS), drawn as the
+# clinician sees the patient facing them (the patient's left on the clinician's right).
+_VIEW_OF_AXIS = {"yaw_deg": "top", "pitch_deg": "side", "roll_deg": "front"}
 
 
 class MotionFigure(QWidget):
@@ -51,11 +46,12 @@ class MotionFigure(QWidget):
             p.setPen(QPen(QColor("#22a06b"), 14, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
             p.drawPolyline(QPolygonF([QPointF(-55, 0), QPointF(-15, 40), QPointF(60, -45)]))
             return
-        if self.motion not in _FIGURES:
+        if self.motion not in DIRECTIONS:
             p.setPen(QPen(fg, 3))
             p.drawEllipse(QRectF(-40, -50, 80, 100))
             return
-        view, sign, axis = _FIGURES[self.motion]
+        axis, sign = DIRECTIONS[self.motion]
+        view = _VIEW_OF_AXIS[axis]
         color = QColor(AXIS_COLORS[axis])
         angle = sign * 35 * self.phase
         p.setPen(QPen(fg, 3))
