@@ -33,6 +33,7 @@ from typing import Any
 from app.core.protocol import ProtocolEvent
 from app.core.types import PoseSample
 from app.errors import CervicamError, InputError, read_input_bytes
+from app.queues import drain
 from app.store.private import private_file
 from app.store.rows import (
     EVENT_COLUMNS,
@@ -151,11 +152,7 @@ class ResilientSampleWriter:
 
     def _drain_queue(self) -> None:
         """Move queued items into the pending lists (any thread)."""
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return
+        for item in drain(self._queue):
             if item is _STOP:
                 self._queue.put(_STOP)  # keep the stop for the writer thread
                 return

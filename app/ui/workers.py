@@ -22,6 +22,7 @@ from PySide6.QtCore import QThread, Signal
 
 from app.core.latest import LatestSlot
 from app.core.types import Frame
+from app.queues import drain
 
 log = logging.getLogger(__name__)
 
@@ -223,11 +224,7 @@ class ProcessingWorker(QThread):
         self._stop = True
 
     def _run_commands(self) -> None:
-        while True:
-            try:
-                command = self._commands.get_nowait()
-            except queue.Empty:
-                return
+        for command in drain(self._commands):
             try:
                 command(self.pipeline)
             except Exception as exc:  # a failed command must not kill the live view
