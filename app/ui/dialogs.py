@@ -35,27 +35,46 @@ from app.core.norms import NORM_SETS, asymmetries, get_norm_set
 from app.ui.settings import AppSettings
 
 
-class SessionsDialog(QDialog):
+class _SessionTableDialog(QDialog):
+    """A dialog around a read-only table of sessions, one a row, the last (newest) selected."""
+
+    def _session_table(self, session_ids: Sequence[int], headers: Sequence[str], rows: Sequence[Sequence[str]],
+                       single_selection: bool = False) -> None:
+        """Builds ``self.table``; ``session_ids[row]`` is the session shown in that row."""
+        self.session_ids = list(session_ids)
+        table = QTableWidget(len(rows), len(headers))
+        table.setHorizontalHeaderLabels(list(headers))
+        table.verticalHeader().setVisible(False)
+        table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        if single_selection:
+            table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for row, cells in enumerate(rows):
+            for col, text in enumerate(cells):
+                table.setItem(row, col, QTableWidgetItem(text))
+        if rows:
+            table.selectRow(len(rows) - 1)
+        self.table = table
+
+    def selected_session(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.session_ids[rows[0].row()] if rows else None
+
+
+class SessionsDialog(_SessionTableDialog):
     """The patient's sessions with their recorded values; choosing one opens its report preview."""
 
     def __init__(self, pseudonym: str, sessions: Sequence[Any], recorded: dict[int, dict[str, float | None]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Previous sessions — {pseudonym}")
-        self.table = QTableWidget(len(sessions), 3 + len(DIRECTIONS))
-        self.table.setHorizontalHeaderLabels(["Session", "Started", "Status", *[DIRECTION_LABELS[d] for d in DIRECTIONS]])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.session_ids = [s.id for s in sessions]
-        for row, s in enumerate(sessions):
+        rows = []
+        for s in sessions:
             values = recorded.get(s.id, {})
             cells = [str(s.id), s.started_at.replace("T", " ")[:16], s.status]
-            cells += ["–" if values.get(d) is None else f"{values[d]:.0f}°" for d in DIRECTIONS]
-            for col, text in enumerate(cells):
-                self.table.setItem(row, col, QTableWidgetItem(text))
-        if sessions:
-            self.table.selectRow(len(sessions) - 1)
+            rows.append(cells + ["–" if values.get(d) is None else f"{values[d]:.0f}°" for d in DIRECTIONS])
+        headers = ["Session", "Started", "Status", *[DIRECTION_LABELS[d] for d in DIRECTIONS]]
+        self._session_table([s.id for s in sessions], headers, rows)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Close)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -65,31 +84,20 @@ class SessionsDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(900, 320)
 
-    def selected_session(self) -> int | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.session_ids[rows[0].row()] if rows else None
 
-
-class ResumeDialog(QDialog):
+class ResumeDialog(_SessionTableDialog):
     """Sessions a crash left open: resume the selected one, or close them all as interrupted."""
 
     def __init__(self, offers: Sequence[InterruptedSession], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Interrupted sessions")
-        self.session_ids = [o.session_id for o in offers]
-        self.table = QTableWidget(len(offers), 5)
-        self.table.setHorizontalHeaderLabels(["Session", "Patient", "Started", "Samples stored", "Last sample"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        for row, o in enumerate(offers):
-            last = "–" if o.last_time_s is None else f"{o.last_time_s:.1f} s"
-            for col, text in enumerate((str(o.session_id), o.pseudonym, o.started_at.replace("T", " ")[:16], str(o.samples), last)):
-                self.table.setItem(row, col, QTableWidgetItem(text))
-        if offers:
-            self.table.selectRow(len(offers) - 1)
+        rows = [
+            (str(o.session_id), o.pseudonym, o.started_at.replace("T", " ")[:16], str(o.samples),
+             "–" if o.last_time_s is None else f"{o.last_time_s:.1f} s")
+            for o in offers
+        ]
+        headers = ["Session", "Patient", "Started", "Samples stored", "Last sample"]
+        self._session_table([o.session_id for o in offers], headers, rows, single_selection=True)
         buttons = QDialogButtonBox()
         self.resume_button = buttons.addButton("Resume", QDialogButtonBox.ButtonRole.AcceptRole)
         self.close_button = buttons.addButton("Close as interrupted", QDialogButtonBox.ButtonRole.RejectRole)
@@ -105,10 +113,6 @@ class ResumeDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(buttons)
         self.resize(720, 260)
-
-    def selected_session(self) -> int | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.session_ids[rows[0].row()] if rows else None
 
     @classmethod
     def ask(cls, offers: Sequence[InterruptedSession], parent: QWidget | None = None) -> int | None:
