@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from app.ui.theme import BAD_COLOR, WARN_COLOR
+from app.ui.widgets import push_button
 
 
 class Banner(QFrame):
@@ -16,10 +17,8 @@ class Banner(QFrame):
         super().__init__(parent)
         self.text = QLabel()
         self.text.setWordWrap(True)
-        self.demo = QPushButton("Use the demo video")
-        self.demo.clicked.connect(self.demo_requested)
-        self.retry = QPushButton("Retry camera")
-        self.retry.clicked.connect(self.retry_requested)
+        self.demo = push_button("Use the demo video", self.demo_requested)
+        self.retry = push_button("Retry camera", self.retry_requested)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.text, 1)

@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+    QDialog, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget,
 )  # fmt: skip
 
 from app.calibration.pattern import PatternSpec
@@ -25,6 +25,7 @@ from app.calibration.views import GRID, MIN_COVERAGE, MIN_TILTED_VIEWS, MIN_VIEW
 from app.core.camera_model import CameraCalibration
 from app.errors import CervicamError
 from app.ui.theme import OK_COLOR, WARN_COLOR
+from app.ui.widgets import push_button
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +55,9 @@ class CameraCalibrationDialog(QDialog):
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.compute_button = QPushButton("Compute")
-        self.compute_button.clicked.connect(self.compute)
-        self.save_button = QPushButton("Save")
-        self.save_button.clicked.connect(self.save)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.reject)
+        self.compute_button = push_button("Compute", self.compute)
+        self.save_button = push_button("Save", self.save)
+        self.cancel_button = push_button("Cancel", self.reject)
         self._layout()
         self.show_status(self.collector.status(ViewVerdict.NO_PATTERN))
         self.timer = QTimer(self)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.calibration_view import CalibrationState, CalibrationView, calibration_view
 from app.ui.theme import BAD_COLOR, OK_COLOR, WARN_COLOR
+from app.ui.widgets import push_button
 
 
 class CalibrationPanel(QGroupBox):
@@ -26,8 +27,7 @@ class CalibrationPanel(QGroupBox):
         policy.setRetainSizeWhenHidden(True)  # hidden, it keeps its place
         self.progress.setSizePolicy(policy)
         self.progress.setVisible(False)
-        self.button = QPushButton("Calibrate neutral  [C]")
-        self.button.clicked.connect(self.calibrate_requested)
+        self.button = push_button("Calibrate neutral  [C]", self.calibrate_requested)
         self.button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         # As wide as its widest text: the bar beside it keeps its length whatever the button says.
         texts = ("Calibrate neutral  [C]", "Recalibrate  [C]", "Calibrating…")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
 from app.ui.theme import AXIS_COLORS
+from app.ui.widgets import push_button
 
 
 class MaximaPanel(QGroupBox):
@@ -37,8 +38,7 @@ class MaximaPanel(QGroupBox):
             self.bars[direction] = bar
             self.values[direction] = value
         grid.setColumnStretch(1, 1)
-        self.reset_button = QPushButton("Reset\nmaxima")
-        self.reset_button.clicked.connect(self.reset_requested)
+        self.reset_button = push_button("Reset\nmaxima", self.reset_requested)
         layout = QHBoxLayout(self)  # the button beside the bars: the panel is six rows high
         layout.setContentsMargins(8, 4, 8, 6)
         layout.addLayout(grid, 1)

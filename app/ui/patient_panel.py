@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.core.angles import DIRECTION_LABELS, DIRECTIONS
 from app.store.patient_list import matches
+from app.ui.widgets import push_button
 
 NO_PAIN = -1  # spin box value shown as "–": pain not asked
 
@@ -66,12 +67,9 @@ class PatientPanel(QGroupBox):
             pain_grid.addWidget(QLabel(short), 1 + i // 3, 2 * (i % 3))
             pain_grid.addWidget(spin, 1 + i // 3, 2 * (i % 3) + 1)
             self.pain[direction] = spin
-        self.save_button = QPushButton("Save session")
-        self.save_button.clicked.connect(self.save_requested)
-        self.export_button = QPushButton("Export report…")
-        self.export_button.clicked.connect(self.export_requested)
-        self.history_button = QPushButton("Previous sessions…")
-        self.history_button.clicked.connect(self.history_requested)
+        self.save_button = push_button("Save session", self.save_requested)
+        self.export_button = push_button("Export report…", self.export_requested)
+        self.history_button = push_button("Previous sessions…", self.history_requested)
         picker = QHBoxLayout()
         picker.addWidget(self.search)
         picker.addWidget(self.patient, 1)

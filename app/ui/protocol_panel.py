@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QProgressBar,
-    QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -25,6 +24,7 @@ from app.core.norms import NormSet
 from app.core.protocol import END_RANGE, TRIAL_END, TRIAL_START, MotionResult, Phase, ProtocolEvent, ProtocolState, TrialKind
 from app.ui.motion_figure import MotionFigure
 from app.ui.theme import OK_COLOR, WARN_COLOR
+from app.ui.widgets import push_button
 
 
 # Few words per flag for the table; the full sentence (FLAG_TEXT) is the cell's tooltip.
@@ -71,12 +71,9 @@ class ProtocolPanel(QGroupBox):
         self.warmups.setRange(0, 5)
         self.warmups.setValue(2)
         self.warmups.setPrefix("warm-ups ")
-        self.start_button = QPushButton("Start test  [space]")
-        self.start_button.clicked.connect(self.start_or_next)
-        self.redo_button = QPushButton("Redo trial  [R]")
-        self.redo_button.clicked.connect(self.redo_requested)
-        self.finish_button = QPushButton("Finish")
-        self.finish_button.clicked.connect(self.finish_requested)
+        self.start_button = push_button("Start test  [space]", self.start_or_next)
+        self.redo_button = push_button("Redo trial  [R]", self.redo_requested)
+        self.finish_button = push_button("Finish", self.finish_requested)
         self.results = self._results_table()
         self.running = False
 

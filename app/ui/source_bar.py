@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from app.ui.widgets import push_button
 from app.ui.workers import SourceSpec
 
 RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
@@ -24,10 +25,8 @@ class SourceBar(QWidget):
         self.resolution = QComboBox()
         for w, h in RESOLUTIONS:
             self.resolution.addItem(f"{w}×{h}", (w, h))
-        self.use_camera = QPushButton("Use camera")
-        self.use_camera.clicked.connect(self._camera)
-        self.open_video = QPushButton("Open video…")
-        self.open_video.clicked.connect(self._file)
+        self.use_camera = push_button("Use camera", self._camera)
+        self.open_video = push_button("Open video…", self._file)
         self.demo = QPushButton("Demo video")
         self.demo.setEnabled(demo_video is not None and demo_video.is_file())
         self.demo.clicked.connect(self.choose_demo)
