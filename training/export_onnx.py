@@ -42,6 +42,12 @@ Graph
     quantization      int8 only: the method and its calibration crops
     parity_max_abs_diff_deg   onnxruntime vs torch (fp32) or vs the fp32 ONNX (variants)
     git_commit, date  source revision and UTC export time
+    trained_at_commit the revision the checkpoint was trained with (train records it)
+    train_identities, val_identities, test_identities   renders (training.synthesize) only: the
+                      heads of each split
+    data_licence, data_attribution   renders only: the heads' licence (name and copyright) and
+                      attribution, which travel with any model trained on them (full licence
+                      text in the cards)
     producer          "cervicam training.export_onnx"
 
 A JSON card (``FILE.json``: the metadata plus nested details) and a Markdown card (``FILE.md``)

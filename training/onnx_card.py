@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -18,24 +17,12 @@ from app.errors import InputError
 from training.config import RunConfig
 from training.dataset import load_split
 from training.metrics import AXES, binned_table
+from training.revision import git_commit
 
 OUTPUT_NAMES = ("angles", "face_landmarks", "pose_landmarks")
 CONVENTION = CONVENTION_TEXT  # app.core.angles: the one definition, shared with the app's check
 # Checkpoints of preprocess runs that did not record their dataset (before the ``dataset`` field).
 UNRECORDED_DATASET = "BIWI-format data (source not recorded by preprocess)"
-
-
-def git_commit() -> str:
-    repo = Path(__file__).resolve().parents[1]
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=10).stdout.strip()
-        # "-dirty" when the training code differs from the commit: the model is not reproducible from it.
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "training"], cwd=repo, capture_output=True, text=True, timeout=10
-        ).stdout.strip()
-        return (sha + ("-dirty" if dirty else "")) if sha else "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def mae_entries(prefix: str, mae: dict[str, float]) -> dict[str, str]:
@@ -63,6 +50,7 @@ def model_metadata(rule: CropRule, cfg: RunConfig, ckpt: dict, parity: float) ->
         "precision": "fp32",
         "parity_max_abs_diff_deg": f"{parity:.3e}",
         "git_commit": git_commit(),
+        "trained_at_commit": str(ckpt.get("git_commit") or "not recorded by the checkpoint"),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "producer": "cervicam training.export_onnx",
     }

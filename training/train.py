@@ -39,6 +39,7 @@ from training.distributed import Distributed, resolve_device, setup_distributed,
 from training.metrics import mae_per_axis
 from training.models import DualBranchNet, build_model
 from training.pretrained import load_pretrained_backbone
+from training.revision import git_commit
 from training.train_log import TrainLog, epoch_row
 
 log = logging.getLogger(__name__)
@@ -252,6 +253,7 @@ def checkpoint_payload(
         "dataset": str(arrays.get("dataset", "")),
         "weights_source": progress.weights_source,
         "train_frames": len(train_set),
+        "git_commit": git_commit(),  # the code that trained it (the card's trained_at_commit)
     }
 
 
