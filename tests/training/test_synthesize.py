@@ -187,3 +187,24 @@ def test_crops_look_like_webcam_pictures(rendered):
     image = cv2.imread(str(arrays["image_paths"][0]))
     assert image is not None and image.shape[0] == image.shape[1] <= 96
     assert image.std() > 10
+
+
+def test_an_obj_head_renders_like_its_glb(tmp_path, renderer):
+    """OBJ (with its .mtl and texture) is read as well as glTF: same parts, same picture."""
+    from tests.training.textured_head import head_meshes
+
+    import trimesh
+
+    head, _ = head_meshes()
+    obj = tmp_path / "Echo_M_1.obj"
+    trimesh.Scene(head).export(str(obj))
+    glb = tmp_path / "glb" / "Echo_M_1.glb"
+    glb.parent.mkdir()
+    trimesh.Scene(head).export(str(glb))
+    from_obj, from_glb = load_head(obj), load_head(glb)
+    assert len(from_obj.parts) == 1 and from_obj.parts[0].texture.shape == from_glb.parts[0].texture.shape
+    renderer.use_head(from_obj)
+    image_obj = _render(from_obj, renderer, HeadAngles(20, 0, 0))
+    renderer.use_head(from_glb)
+    image_glb = _render(from_glb, renderer, HeadAngles(20, 0, 0))
+    assert np.abs(image_obj - image_glb).mean() < 3.0
