@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("onnx", type=Path)
     p.add_argument("truth", type=Path)
     p.add_argument("--thresholds", default="10,15,20,25,30")
+    p.add_argument("--per-video", type=float, metavar="T", help="also one row per video at threshold T")
     args = p.parse_args(argv)
     frames: list[tuple[float, float, float]] = []
     per_video = {}
@@ -89,6 +90,18 @@ def main(argv: list[str] | None = None) -> int:
         kept = [f for f in trusted if f[1] <= threshold]
         share = sum(f[0] > GROSS_ERROR_DEG for f in kept) / max(1, len(kept))
         print(f"{threshold:9.0f} | {100 * caught:11.1f} % | {100 * lost:11.1f} % | {len(kept):12d} | {100 * share:10.2f} %")
+    if args.per_video is not None:
+        t = args.per_video
+        print(f"per video at {t:.0f} deg: gross caught, good flagged, gross among trusted before -> after")
+        for name, rows in per_video.items():
+            g = [f for f in rows if f[0] > GROSS_ERROR_DEG]
+            ok = [f for f in rows if f[0] <= GOOD_ERROR_DEG]
+            tr = [f for f in rows if f[2] >= TRUSTED_QUALITY]
+            kept = [f for f in tr if f[1] <= t]
+            before = sum(f[0] > GROSS_ERROR_DEG for f in tr) / max(1, len(tr))
+            after = sum(f[0] > GROSS_ERROR_DEG for f in kept) / max(1, len(kept))
+            print(f"  {name:<30} {sum(f[1] > t for f in g):4d}/{len(g):<4d} {100 * sum(f[1] > t for f in ok) / max(1, len(ok)):5.1f} %"
+                  f"   {100 * before:5.2f} % -> {100 * after:5.2f} %")
     return 0
 
 
