@@ -71,7 +71,10 @@ class HeadMesh:
             _to_camera(_bend(p.positions, w, rotation_model, self.pivot), self.centre)
             for p, w in zip(self.parts, self.neck_weights)
         ]
-        rigid = lambda pts: _to_camera((pts - self.pivot) @ rotation_model.T + self.pivot, self.centre)  # noqa: E731
+
+        def rigid(points: np.ndarray) -> np.ndarray:
+            return _to_camera((points - self.pivot) @ rotation_model.T + self.pivot, self.centre)
+
         return parts, rigid(self.centre[None])[0], rigid(self.face_points), rigid(self.pose_points)
 
 

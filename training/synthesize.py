@@ -131,7 +131,10 @@ def render_all(files: list[Path], out_dir: Path, options: SynthesisOptions, show
 
     chunks = [(h, c) for h in range(len(files)) for c in range(-(-options.images_per_head // CHUNK))]
     todo = [(h, c) for h, c in chunks if not chunk_path(out_dir, h, c).is_file()]
-    size = lambda c: min(CHUNK, options.images_per_head - c * CHUNK)  # noqa: E731  (the last chunk is short)
+
+    def size(c: int) -> int:  # the last chunk of a head is short
+        return min(CHUNK, options.images_per_head - c * CHUNK)
+
     reused = sum(size(c) for h, c in chunks if (h, c) not in todo)
     if not todo:
         return 0, reused
