@@ -32,14 +32,6 @@ def _percentiles(samples_s: list[float]) -> tuple[float, float]:
     return float(np.median(ms)), float(np.percentile(ms, 90))
 
 
-def face_box(mesh: np.ndarray) -> HeadBox:
-    """A head box from face-mesh pixels (the crop the engine sees; the timing does not depend on it)."""
-    x0, y0 = mesh[:, :2].min(axis=0)
-    x1, y1 = mesh[:, :2].max(axis=0)
-    width = max(float(x1 - x0) / 0.85, 20.0)
-    return HeadBox(float((x0 + x1) / 2), float((y0 + y1) / 2), width)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", type=Path, help="ONNX model (default: the app's default model)")
@@ -48,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads (0 = its default)")
     args = p.parse_args(argv)
 
+    from app.core.head_tracker import head_box_from_mesh
     from app.core.landmark_detectors import FaceMeshDetector
     from app.engines.factory import default_model_path
     from app.engines.model_registry import REPO_MODELS_DIR
@@ -68,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         mesh = mesh_detector.detect(frame.image)
         mesh_times.append(time.perf_counter() - start)
-        box = face_box(mesh) if mesh is not None else HeadBox(frame.image.shape[1] / 2, frame.image.shape[0] / 2, 160.0)
+        box = head_box_from_mesh(mesh) if mesh is not None else HeadBox(frame.image.shape[1] / 2, frame.image.shape[0] / 2, 160.0)
         crop = engine.crop_rule.crop(frame.image, box)[None]
         start = time.perf_counter()
         engine.predict_crops(crop)

@@ -111,6 +111,10 @@ class HeadRenderer:
     def use_head(self, head: HeadMesh) -> None:
         if self._head is head:
             return
+        with self._ctx:  # another renderer's context may be the current one
+            self._upload(head)
+
+    def _upload(self, head: HeadMesh) -> None:
         self._release_parts()
         for part in head.parts:
             # trimesh's uv has its origin at the image's bottom-left (OBJ's), and OpenGL's t = 0 is
@@ -129,10 +133,21 @@ class HeadRenderer:
         """RGBA uint8 [size, size, 4] of the posed head (alpha 0 where nothing was drawn)."""
         if self._head is None:
             raise RuntimeError("use_head() first")
+        with self._ctx:  # another renderer's context may be the current one
+            image = self._draw(vertices, centre_camera, region, light, supersample)
+        if supersample > 1:
+            import cv2
+
+            image = cv2.resize(image, (region.size, region.size), interpolation=cv2.INTER_AREA)
+        return np.ascontiguousarray(image)
+
+    def _draw(self, vertices: list[np.ndarray], centre_camera: np.ndarray, region: RenderRegion, light: Lighting,
+              supersample: int) -> np.ndarray:
         size = region.size * supersample
         fbo = self._framebuffer(size)
+        fbo.viewport = (0, 0, size, size)
         fbo.use()
-        fbo.clear(0.0, 0.0, 0.0, 0.0)
+        fbo.clear(0.0, 0.0, 0.0, 0.0, viewport=(0, 0, size, size))
         self._ctx.enable(self._ctx.DEPTH_TEST)
         p = self._program
         p["intrinsics"].value = tuple(float(v) * supersample for v in (region.fx, region.fy, region.cx, region.cy))
@@ -149,22 +164,20 @@ class HeadRenderer:
             positions.write(np.ascontiguousarray(points, dtype=np.float32).tobytes())
             texture.use(0)
             vao.render()
-        raw = np.frombuffer(fbo.read(components=4, alignment=1), dtype=np.uint8).reshape(size, size, 4)
-        image = np.flipud(raw)
-        if supersample > 1:
-            import cv2
-
-            image = cv2.resize(image, (region.size, region.size), interpolation=cv2.INTER_AREA)
-        return np.ascontiguousarray(image)
+        raw = np.frombuffer(fbo.read(viewport=(0, 0, size, size), components=4, alignment=1), dtype=np.uint8)
+        return np.flipud(raw.reshape(size, size, 4))
 
     def close(self) -> None:
-        self._release_parts()
-        if self._fbo is not None:
-            self._fbo.release()
+        with self._ctx:
+            self._release_parts()
+            if self._fbo is not None:
+                self._fbo.release()
         self._ctx.release()
 
     def _framebuffer(self, size: int):
-        if self._fbo is None or self._fbo_size != size:
+        """One framebuffer for every crop (drawn in its corner): crops change size with every
+        scene, and a new framebuffer per image would be allocated on the hot path."""
+        if self._fbo is None or self._fbo_size < size:
             if self._fbo is not None:
                 self._fbo.release()
             self._fbo = self._ctx.simple_framebuffer((size, size), components=4)

@@ -343,10 +343,7 @@ class HeadTracker:
     @staticmethod
     def _box_from_landmarks(mesh: np.ndarray | None, body: np.ndarray | None) -> HeadBox | None:
         if mesh is not None:
-            x0, y0 = mesh[:, :2].min(axis=0)
-            x1, y1 = mesh[:, :2].max(axis=0)
-            width = (x1 - x0) / FACE_OVAL_OF_HEAD_WIDTH
-            return HeadBox(float((x0 + x1) / 2), float((y0 + y1) / 2 - HEAD_ABOVE_FACE_OF_WIDTH * width), float(width))
+            return head_box_from_mesh(mesh)
         if body is not None:
             pts = body[[NOSE, LEFT_EAR, RIGHT_EAR]]
             seen = pts[pts[:, 3] > BODY_POINT_VISIBLE]
@@ -357,6 +354,14 @@ class HeadTracker:
                 c = seen[:, :2].mean(axis=0)
                 return HeadBox(float(c[0]), float(c[1]), max(width, MIN_BODY_BOX_PX))
         return None
+
+
+def head_box_from_mesh(mesh: np.ndarray) -> HeadBox:
+    """The head box around face-mesh pixels: wider than the face oval, centred a little above it."""
+    x0, y0 = mesh[:, :2].min(axis=0)
+    x1, y1 = mesh[:, :2].max(axis=0)
+    width = (x1 - x0) / FACE_OVAL_OF_HEAD_WIDTH
+    return HeadBox(float((x0 + x1) / 2), float((y0 + y1) / 2 - HEAD_ABOVE_FACE_OF_WIDTH * width), float(width))
 
 
 def _optional_body_detector(factory):

@@ -208,3 +208,18 @@ def test_an_obj_head_renders_like_its_glb(tmp_path, renderer):
     renderer.use_head(from_glb)
     image_glb = _render(from_glb, renderer, HeadAngles(20, 0, 0))
     assert np.abs(image_obj - image_glb).mean() < 3.0
+
+
+def test_a_second_renderer_in_the_process_does_not_disturb_the_first(heads, renderer):
+    """Each renderer makes its own OpenGL context current: another one, opened and closed in
+    between (synthesize opens its own), leaves the first one's pictures as they were."""
+    from training.head_renderer import HeadRenderer
+
+    head = load_head(heads / "Delta_M_2.glb")
+    renderer.use_head(head)
+    before = _render(head, renderer, HeadAngles(15, 5, 0))
+    other = HeadRenderer()
+    other.use_head(head)
+    _render(head, other, HeadAngles(-30, 0, 0))
+    other.close()
+    np.testing.assert_array_equal(_render(head, renderer, HeadAngles(15, 5, 0)), before)
