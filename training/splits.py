@@ -21,23 +21,28 @@ def random_split(n: int, seed: int, fractions: tuple[float, float, float] = DEFA
 
 
 def subject_split(
-    subjects: np.ndarray, seed: int, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
+    subjects: np.ndarray, seed: int, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS,
+    test_first: tuple = (),
 ) -> dict[str, np.ndarray]:
     """Split by person so that nobody's frames (from any of their sequences) straddle splits.
 
     People are shuffled with ``seed``; the test split takes people until it holds at least its
     fraction of frames, then validation does the same (at least one person each when there are
-    three or more people); everyone else trains.
+    three or more people); everyone else trains. ``test_first`` people head the queue, so they are
+    tested on, never trained on (e.g. the identities an evaluation video shows).
     """
     subjects = np.asarray(subjects)
     people = np.unique(subjects)
-    order = np.random.default_rng(seed).permutation(people)
+    unknown = [p for p in test_first if p not in set(people.tolist())]
+    if unknown:
+        raise ValueError(f"not among the people to split: {', '.join(map(str, unknown))}")
+    shuffled = np.random.default_rng(seed).permutation(people)
     counts = {p: int((subjects == p).sum()) for p in people}
     n = len(subjects)
-    assigned: dict[str, list] = {"train": [], "val": [], "test": []}
-    queue = list(order)
+    assigned: dict[str, list] = {"train": [], "val": [], "test": list(test_first)}
+    queue = [p for p in shuffled.tolist() if p not in set(test_first)]
     for name, frac in (("test", fractions[2]), ("val", fractions[1])):
-        taken = 0
+        taken = sum(counts[p] for p in assigned[name])
         while queue and len(queue) > 1 and (taken < frac * n or (not assigned[name] and len(people) >= 3)):
             if frac <= 0:
                 break

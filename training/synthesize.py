@@ -68,8 +68,14 @@ class SynthesisResult:
 
 
 def synthesize(heads_dir: Path, out_dir: Path, images: int = 6000, seed: int = 0, max_side: int = 256,
-               margin: float = CropRule().margin, split_seed: int = 42, show_progress: bool = True) -> SynthesisResult:
+               margin: float = CropRule().margin, split_seed: int = 42, show_progress: bool = True,
+               test_identities: tuple[str, ...] = ()) -> SynthesisResult:
     files = list_head_files(heads_dir)
+    stems = [p.stem for p in files]
+    missing = [name for name in test_identities if name not in stems]
+    if missing:
+        raise InputError(f"--test-identities names no head in {heads_dir}: {', '.join(missing)} "
+                         f"(the heads are {', '.join(stems)})")
     if images < len(files):
         raise InputError(f"--images {images} is fewer than one per head ({len(files)} heads)")
     if not 32 <= max_side <= 1024:
@@ -78,7 +84,8 @@ def synthesize(heads_dir: Path, out_dir: Path, images: int = 6000, seed: int = 0
     out_dir = Path(out_dir)
     check_resumable(out_dir, options)
     rendered, reused = render_all(files, out_dir, options, show_progress)
-    counts = write_splits(out_dir, options, split_seed, heads_provenance(heads_dir))
+    pinned = tuple(stems.index(name) for name in test_identities)
+    counts = write_splits(out_dir, options, split_seed, heads_provenance(heads_dir), pinned)
     return SynthesisResult(rendered, reused, counts, out_dir)
 
 
@@ -202,9 +209,10 @@ def read_chunks(out_dir: Path, options: SynthesisOptions) -> dict[str, np.ndarra
     return {k: np.concatenate(v) for k, v in columns.items()}
 
 
-def write_splits(out_dir: Path, options: SynthesisOptions, split_seed: int, provenance_of_heads: dict[str, str]) -> dict[str, int]:
+def write_splits(out_dir: Path, options: SynthesisOptions, split_seed: int, provenance_of_heads: dict[str, str],
+                 test_heads: tuple[int, ...] = ()) -> dict[str, int]:
     rows = read_chunks(out_dir, options)
-    parts = subject_split(rows["subject"], split_seed)
+    parts = subject_split(rows["subject"], split_seed, test_first=test_heads)
     root = out_dir.resolve()
     provenance = {"crop_margin": np.float32(options.margin), "split_protocol": np.array("identity"),
                   "split_seed": np.int64(split_seed), "dataset": np.array(SYNTHESIS_DATASET)}
@@ -236,6 +244,7 @@ def write_splits(out_dir: Path, options: SynthesisOptions, split_seed: int, prov
     data = json.loads(settings.read_text())
     data["splits"] = members
     data["split_seed"] = split_seed
+    data["test_identities"] = [Path(options.heads[h]).stem for h in test_heads]
     data["heads"] = provenance_of_heads
     settings.write_text(json.dumps(data, indent=2))
     return counts
@@ -258,17 +267,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--images", type=int, default=6000, help="images in all, shared evenly by the heads (default 6000)")
     p.add_argument("--seed", type=int, default=0, help="scene seed (default 0)")
     p.add_argument("--split-seed", type=int, default=42, help="which identities go to val/test (default 42)")
+    p.add_argument("--test-identities", default="", metavar="NAME,...",
+                   help="heads (file names without extension) that go to the test split whatever the seed, "
+                        "e.g. those an evaluation video shows")
     p.add_argument("--max-side", type=int, default=256, help="largest side a crop is stored at, px (default 256)")
     p.add_argument("--margin", type=float, default=CropRule().margin, help="crop margin, share of the head width per side")
     p.add_argument("-v", "--verbose", action="store_true")
     return p
 
 
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(logging.INFO if args.verbose else logging.WARNING)
     result = attempt("synthesize", lambda: synthesize(args.heads, args.out, args.images, args.seed, args.max_side,
-                                                      args.margin, args.split_seed))
+                                                      args.margin, args.split_seed,
+                                                      test_identities=_names(args.test_identities)))
     if result is None:
         return EXIT_BAD_INPUT
     c = result.counts

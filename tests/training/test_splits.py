@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,3 +31,17 @@ def test_subject_split_on_biwi_sized_data_gives_every_split_people():
     parts = subject_split(subjects, seed=42)
     counts = {k: len(set(subjects[v])) for k, v in parts.items()}
     assert counts["test"] == 4 and counts["val"] == 1 and counts["train"] == 15
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 1000), st.sets(st.integers(1, 20), min_size=1, max_size=3))
+def test_pinned_people_are_tested_on_whatever_the_seed(seed, pinned):
+    subjects = np.repeat(np.arange(1, 21), 50)
+    parts = subject_split(subjects, seed, test_first=tuple(sorted(pinned)))
+    assert pinned <= set(subjects[parts["test"]])
+    assert not pinned & set(subjects[parts["train"]]) and not pinned & set(subjects[parts["val"]])
+
+
+def test_pinning_someone_absent_is_refused():
+    with pytest.raises(ValueError, match="99"):
+        subject_split(np.array([1, 2, 3]), 0, test_first=(99,))

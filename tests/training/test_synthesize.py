@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import cv2
@@ -160,6 +161,22 @@ def test_resume_renders_only_what_is_missing_and_the_same_pictures(heads, render
     original = load_split(rendered, "train")
     again = load_split(out, "train")
     np.testing.assert_array_equal(original["angles"], again["angles"])
+
+
+def test_pinned_identities_go_to_the_test_split(heads, rendered, tmp_path):
+    """Re-splitting the same renders: no image is drawn again, the named heads are tested on."""
+    out = tmp_path / "pinned"
+    shutil.copytree(rendered, out)
+    result = synthesize(heads, out, images=24, seed=5, max_side=96, split_seed=1, show_progress=False,
+                        test_identities=("Alpha_F_1", "Delta_M_2"))
+    assert result.rendered == 0
+    settings = json.loads((out / "synthesis.json").read_text())
+    assert {"Alpha_F_1", "Delta_M_2"} <= set(settings["splits"]["test"])
+    assert settings["test_identities"] == ["Alpha_F_1", "Delta_M_2"]
+    assert set(load_split(out, "test")["identity"].tolist()) == set(settings["splits"]["test"])
+    with pytest.raises(InputError, match="Zulu_M_9"):
+        synthesize(heads, out, images=24, seed=5, max_side=96, split_seed=1, show_progress=False,
+                   test_identities=("Zulu_M_9",))
 
 
 def test_other_options_on_the_same_folder_are_refused(heads, rendered):
