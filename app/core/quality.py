@@ -9,6 +9,10 @@ What the tracker's sources give (``app.core.head_tracker``):
   fewer, less anchored or worse-fitting tracked features;
 * ``MESH_ONLY`` (0.3): the model had lost the head and a fitting face mesh restarted it.
 
+The ``onnx`` engine's readings carry the model's range and the crop's visibility
+(app.engines.onnx_engine), capped at ``DISPUTED`` (0.25) where the head tracker's independent
+reading disagrees (app.engines.tracker_check).
+
 A reading is **trusted** at ``TRUSTED_QUALITY`` or above; below it is flagged low quality (the
 end-range flag of app.core.compensation, the report, the window). Measured on the dev set (ten
 videos, landed code of this change, ``benchmarks/dev_set.py`` prints it per video): of trusted
@@ -23,6 +27,7 @@ NEAR_NEUTRAL = 0.9
 MODEL_MAX = 0.8
 MODEL_MIN = 0.05
 MESH_ONLY = 0.3
+DISPUTED = 0.25
 EXTRAPOLATED_BELOW = 0.85
 TRUSTED_QUALITY = 0.5
 

@@ -13,7 +13,11 @@ Quality (``EngineResult.quality``, 0..1) is the product of two honest factors:
   the range limit and to a floor of 0.2 beyond it; regressors saturate near the edge of their
   training data, so end-range values there are the least trustworthy;
 * **visibility**: the fraction of the crop square that lies inside the image (the rest is black
-  padding the network has to guess through).
+  padding the network has to guess through);
+
+and is capped at ``app.core.quality.DISPUTED`` where the head tracker's own reading of the same
+head disagrees by more than the check's limit (app.engines.tracker_check; ``tracker_check_deg=None``
+turns the check off, for measuring the network alone).
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from app.core.angles import HeadAngles, matrix_from_angles
-from app.core.types import EngineResult, Frame, HeadBox, HeadObservation
+from app.core.types import EngineResult, Frame, HeadObservation
 from app.engines.choices import Device, EngineName
 from app.engines.model_registry import MODEL_SUFFIX, ModelInfo, info_from_session
 from app.engines.onnx_session import OnnxSession, SessionConfig, open_session
+from app.engines.tracker_check import DEFAULT_LIMIT_DEG, TrackerCheck
 from app.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -44,13 +49,15 @@ class OnnxEngine:
 
     name = EngineName.ONNX
 
-    def __init__(self, model_path: str | os.PathLike[str], config: SessionConfig = SessionConfig()) -> None:
+    def __init__(self, model_path: str | os.PathLike[str], config: SessionConfig = SessionConfig(),
+                 tracker_check_deg: float | None = DEFAULT_LIMIT_DEG) -> None:
         if Path(model_path).suffix.lower() != MODEL_SUFFIX:
             raise InputError(f"{model_path} is not an ONNX model file (expected a {MODEL_SUFFIX} file)")
         self.session: OnnxSession = open_session(model_path, config)
         self.info: ModelInfo = info_from_session(Path(model_path), self.session.session)
         self.crop_rule = self.info.crop_rule
         self._range = np.asarray(self.info.angle_range_deg, dtype=np.float64)
+        self.check = None if tracker_check_deg is None else TrackerCheck(tracker_check_deg)
         if self.info.precision == "fp16" and self.session.device == Device.CPU:
             log.warning("%s is an fp16 model: on the CPU it runs slower than fp32; use the fp32 or int8 file", self.info.name)
         # The first run allocates buffers and picks kernels (several times a normal run): pay it
@@ -67,7 +74,9 @@ class OnnxEngine:
         return self.session.device
 
     def reset(self) -> None:
-        """Nothing per patient: the model is absolute, the pipeline keeps the neutral."""
+        """The model is absolute and the pipeline keeps the neutral; only the check's offset is per patient."""
+        if self.check is not None:
+            self.check.reset()
 
     def estimate(self, frame: Frame, head: HeadObservation) -> EngineResult | None:
         return self.estimate_batch([(frame, head)])[0]
@@ -75,18 +84,18 @@ class OnnxEngine:
     def estimate_batch(self, items: Sequence[tuple[Frame, HeadObservation]]) -> list[EngineResult | None]:
         """One inference for several (frame, head) pairs (several faces, or frames gathered offline)."""
         results: list[EngineResult | None] = [None] * len(items)
-        crops, boxes, where = [], [], []
+        crops, heads, where = [], [], []
         for i, (frame, head) in enumerate(items):
             if head is None or head.box is None:
                 continue
             crops.append(self.crop_rule.crop(frame.image, head.box))
-            boxes.append((head.box, frame.image.shape))
+            heads.append((head, frame.image.shape))
             where.append(i)
         if not crops:
             return results
         angles = self.predict_crops(np.stack(crops))
-        for i, row, (box, shape) in zip(where, angles, boxes):
-            results[i] = self._result(row, box, shape)
+        for i, row, (head, shape) in zip(where, angles, heads):  # in order: the check learns as it goes
+            results[i] = self._result(row, head, shape)
         return results
 
     def predict_crops(self, crops: np.ndarray) -> np.ndarray:
@@ -106,12 +115,14 @@ class OnnxEngine:
     def _run(self, batch: np.ndarray) -> np.ndarray:
         return self.session.run(self.info.input_name, batch, [self.info.output_name])[0]
 
-    def _result(self, angles: np.ndarray, box: HeadBox, image_shape: tuple[int, ...]) -> EngineResult | None:
+    def _result(self, angles: np.ndarray, head: HeadObservation, image_shape: tuple[int, ...]) -> EngineResult | None:
         if not np.all(np.isfinite(angles)):
             log.warning("onnx engine: model returned non-finite angles %s; frame skipped", angles)
             return None
         rotation = matrix_from_angles(HeadAngles.from_array(angles))
-        quality = range_quality(angles, self._range) * visible_fraction(self.crop_rule.box(box), image_shape)
+        quality = range_quality(angles, self._range) * visible_fraction(self.crop_rule.box(head.box), image_shape)
+        if self.check is not None:
+            quality = self.check(rotation, quality, head).quality
         return EngineResult(rotation=rotation, quality=float(quality), source=self.name)
 
 

@@ -1,0 +1,92 @@
+"""The head tracker as the network's check: two independent readings of one head, compared.
+
+The ``onnx`` engine reads the head's pose from one crop, with nothing to tell a right answer from
+a confident wrong one (a profile read as its mirror image, a flip of 100 degrees). The pipeline
+runs the head tracker for every engine (it finds the head box), so an independent reading of the
+same head is already there: ``HeadObservation.tracked_rotation``. Where the two disagree by more
+than ``limit_deg``, the network's reading is not trusted (its quality drops to
+``app.core.quality.DISPUTED``); the number is still shown, flagged.
+
+The two readings have different zeros (the network's idea of straight ahead for this face, the
+tracker's model built at neutral), so the offset between them, a fixed rotation in the head's
+frame, is learnt where the tracker is at its best (``NEAR_NEUTRAL`` or above: the face mesh sees
+the whole face) and the comparison is the angle left after it. Measured on the dev set
+(``benchmarks/network_check.py``, docs/TRAINING.md): at 10 degrees the check catches most of the
+network's gross frames for about 1% of its good ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.core import quality as quality_scale
+from app.core.types import HeadObservation
+
+DEFAULT_LIMIT_DEG = 10.0
+# The offset is the mean over anchored frames that agree with it so far (once a few are in): one
+# wrong network reading at neutral must not move the zero the rest are compared against.
+OFFSET_OUTLIER_DEG = 10.0
+OFFSET_SETTLED_FRAMES = 5
+
+
+def rotation_angle_deg(rotation: np.ndarray) -> float:
+    """Angle of a rotation matrix about its axis, in degrees (0..180)."""
+    cosine = (float(np.trace(rotation)) - 1.0) / 2.0
+    return float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
+
+
+def nearest_rotation(matrix: np.ndarray) -> np.ndarray:
+    """The rotation closest to ``matrix`` in the Frobenius sense (the chordal mean of a sum)."""
+    u, _, vt = np.linalg.svd(matrix)
+    d = np.sign(np.linalg.det(u @ vt))
+    return u @ np.diag([1.0, 1.0, d]) @ vt
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    disagreement_deg: float | None  # None: nothing to compare with (no tracker pose, or no offset yet)
+    quality: float
+
+
+class TrackerCheck:
+    """Caps the network's quality where the tracker, offset-corrected, disagrees by more than ``limit_deg``."""
+
+    def __init__(self, limit_deg: float = DEFAULT_LIMIT_DEG) -> None:
+        if limit_deg <= 0:
+            raise ValueError(f"limit_deg must be positive, not {limit_deg}")
+        self.limit_deg = limit_deg
+        self.reset()
+
+    def reset(self) -> None:
+        self._offset_sum = np.zeros((3, 3))
+        self._offset_frames = 0
+        self._offset: np.ndarray | None = None
+
+    @property
+    def offset(self) -> np.ndarray | None:
+        """Network = tracker @ offset, in the head's frame; None until an anchored frame was seen."""
+        return self._offset
+
+    def __call__(self, network_rotation: np.ndarray, quality: float, head: HeadObservation) -> CheckResult:
+        tracked = head.tracked_rotation
+        if tracked is None:
+            return CheckResult(None, quality)
+        offset_here = tracked.T @ network_rotation
+        if head.tracked_quality >= quality_scale.NEAR_NEUTRAL:
+            self._learn(offset_here)
+        if self._offset is None:
+            return CheckResult(None, quality)
+        disagreement = rotation_angle_deg(self._offset.T @ offset_here)
+        if disagreement > self.limit_deg:
+            quality = min(quality, quality_scale.DISPUTED)
+        return CheckResult(disagreement, quality)
+
+    def _learn(self, offset_here: np.ndarray) -> None:
+        settled = self._offset_frames >= OFFSET_SETTLED_FRAMES
+        if settled and rotation_angle_deg(self._offset.T @ offset_here) > OFFSET_OUTLIER_DEG:
+            return
+        self._offset_frames += 1
+        self._offset_sum += offset_here
+        self._offset = nearest_rotation(self._offset_sum)
