@@ -22,8 +22,8 @@ def parse_stored(iso: str) -> datetime | None:
 def _zone(when: datetime, offset: bool = True) -> str:
     """'CEST (UTC+02:00)' ('CEST' without ``offset``), 'UTC', or 'UTC-03:00' where the zone has
     no name of its own."""
-    offset = when.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    utc_offset = when.utcoffset()
+    minutes = int(utc_offset.total_seconds() // 60) if utc_offset is not None else 0
     sign = "+" if minutes >= 0 else "-"
     numeric = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     name = when.tzname() or ""

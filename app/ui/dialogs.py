@@ -32,6 +32,7 @@ from app.core.angles import DIRECTION_LABELS, DIRECTIONS
 from app.core.camera_model import DEFAULT_HFOV_DEG, HFOV_RANGE_DEG, CameraCalibration
 from app.core.live_session import InterruptedSession
 from app.core.norms import NORM_SETS, asymmetries, get_norm_set
+from app.local_time import local_time_text
 from app.ui.settings import AppSettings
 
 
@@ -71,7 +72,7 @@ class SessionsDialog(_SessionTableDialog):
         rows = []
         for s in sessions:
             values = recorded.get(s.id, {})
-            cells = [str(s.id), s.started_at.replace("T", " ")[:16], s.status]
+            cells = [str(s.id), local_time_text(s.started_at, offset=False), s.status]
             rows.append(cells + ["–" if values.get(d) is None else f"{values[d]:.0f}°" for d in DIRECTIONS])
         headers = ["Session", "Started", "Status", *[DIRECTION_LABELS[d] for d in DIRECTIONS]]
         self._session_table([s.id for s in sessions], headers, rows)
@@ -92,7 +93,7 @@ class ResumeDialog(_SessionTableDialog):
         super().__init__(parent)
         self.setWindowTitle("Interrupted sessions")
         rows = [
-            (str(o.session_id), o.pseudonym, o.started_at.replace("T", " ")[:16], str(o.samples),
+            (str(o.session_id), o.pseudonym, local_time_text(o.started_at, offset=False), str(o.samples),
              "–" if o.last_time_s is None else f"{o.last_time_s:.1f} s")
             for o in offers
         ]
@@ -138,7 +139,7 @@ def report_html(session: Any, pseudonym: str, recorded: dict[str, float | None],
     asym = "".join(f"<li>{a.text}</li>" for a in asymmetries(recorded))
     return (
         f"<h2>Cervical range of motion — {pseudonym}</h2>"
-        f"<p>Session {session.id}, {session.started_at.replace('T', ' ')[:16]}, engine {session.engine or '–'}, "
+        f"<p>Session {session.id}, {local_time_text(session.started_at)}, engine {session.engine or '–'}, "
         f"source {session.camera or '–'}</p>"
         "<table border=1 cellspacing=0 cellpadding=4>"
         "<tr><th>Motion</th><th>Recorded</th><th>Norm</th><th>% of norm</th><th>Change since last</th><th>Pain</th></tr>"

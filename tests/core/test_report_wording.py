@@ -121,6 +121,7 @@ def test_times_are_local_with_their_zone(zone, tmp_path):
     zone(CET)
     assert local_time_text("2026-05-01T10:00:00+00:00") == "2026-05-01 12:00 CEST (UTC+02:00)"
     assert local_time_text("2026-01-10T09:00:00+00:00") == "2026-01-10 10:00 CET (UTC+01:00)"
+    assert local_time_text("2026-05-01T10:00:00+00:00", offset=False) == "2026-05-01 12:00 CEST"  # lists
     assert local_date("2026-05-01T23:30:00+00:00") == "2026-05-02"
     assert local_time_text("not a time") == "not a time" and local_time_text("") == "-"
     zone("UTC0")

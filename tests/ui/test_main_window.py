@@ -241,6 +241,10 @@ def test_previous_sessions_dialog_lists_recorded_values(qtbot, store):
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 2 and dialog.table.item(0, 5).text() == "41°"
     assert dialog.selected_session() == s2.id  # the latest is preselected
+    from app.local_time import local_time_text
+
+    started = store.get_session(s1.id).started_at  # stored in UTC, shown in the clinic's time
+    assert dialog.table.item(0, 1).text() == local_time_text(started, offset=False)
 
 
 def test_free_measurement_of_a_new_patient_is_recorded_and_saved(window_factory, demo_video, demo_truth, store):
