@@ -122,7 +122,7 @@ class OnnxEngine:
         rotation = matrix_from_angles(HeadAngles.from_array(angles))
         quality = range_quality(angles, self._range) * visible_fraction(self.crop_rule.box(head.box), image_shape)
         if self.check is not None:
-            quality = self.check(rotation, quality, head).quality
+            quality = self.check.check(rotation, quality, head).quality
         return EngineResult(rotation=rotation, quality=float(quality), source=self.name)
 
 

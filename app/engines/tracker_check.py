@@ -50,8 +50,9 @@ class CheckResult:
     quality: float
 
 
-class TrackerCheck:
-    """Caps the network's quality where the tracker, offset-corrected, disagrees by more than ``limit_deg``."""
+class CrossCheck:
+    """Caps a reading's quality where an independent reference, offset-corrected, disagrees by
+    more than ``limit_deg``; the offset is learnt at frames where the reference is anchored."""
 
     def __init__(self, limit_deg: float = DEFAULT_LIMIT_DEG) -> None:
         if limit_deg <= 0:
@@ -66,15 +67,15 @@ class TrackerCheck:
 
     @property
     def offset(self) -> np.ndarray | None:
-        """Network = tracker @ offset, in the head's frame; None until an anchored frame was seen."""
+        """Reading = reference @ offset, in the head's frame; None until an anchored frame was seen."""
         return self._offset
 
-    def __call__(self, network_rotation: np.ndarray, quality: float, head: HeadObservation) -> CheckResult:
-        tracked = head.tracked_rotation
-        if tracked is None:
+    def __call__(self, reading: np.ndarray, quality: float, reference: np.ndarray | None,
+                 anchored: bool) -> CheckResult:
+        if reference is None:
             return CheckResult(None, quality)
-        offset_here = tracked.T @ network_rotation
-        if head.tracked_quality >= quality_scale.NEAR_NEUTRAL:
+        offset_here = reference.T @ reading
+        if anchored:
             self._learn(offset_here)
         if self._offset is None:
             return CheckResult(None, quality)
@@ -90,3 +91,11 @@ class TrackerCheck:
         self._offset_frames += 1
         self._offset_sum += offset_here
         self._offset = nearest_rotation(self._offset_sum)
+
+
+class TrackerCheck(CrossCheck):
+    """The network's reading checked against the head tracker's (the ``onnx`` engine's check)."""
+
+    def check(self, network_rotation: np.ndarray, quality: float, head: HeadObservation) -> CheckResult:
+        anchored = head.tracked_quality >= quality_scale.NEAR_NEUTRAL
+        return self(network_rotation, quality, head.tracked_rotation, anchored)

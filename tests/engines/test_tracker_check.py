@@ -31,7 +31,7 @@ OFFSET = _r(6.0, -9.0, 3.0)
 def _anchored(check: TrackerCheck, frames: int = 8) -> None:
     for i in range(frames):
         tracked = _r(0.5 * i, -0.3 * i, 0.2)
-        check(tracked @ OFFSET, 1.0, _head(tracked, quality_scale.ANCHORED))
+        check.check(tracked @ OFFSET, 1.0, _head(tracked, quality_scale.ANCHORED))
 
 
 def test_agreement_keeps_the_quality_and_disagreement_caps_it():
@@ -39,28 +39,28 @@ def test_agreement_keeps_the_quality_and_disagreement_caps_it():
     _anchored(check)
     assert rotation_angle_deg(check.offset.T @ OFFSET) < 1e-6
     tracked = _r(60.0, 10.0, -5.0)  # far from neutral: the tracker extrapolates, the check still holds
-    near = check(tracked @ OFFSET @ _r(0.0, 7.0, 0.0), 0.9, _head(tracked, 0.6))
+    near = check.check(tracked @ OFFSET @ _r(0.0, 7.0, 0.0), 0.9, _head(tracked, 0.6))
     assert near.quality == 0.9 and near.disagreement_deg == pytest.approx(7.0, abs=1e-6)
-    flipped = check(tracked @ OFFSET @ _r(-110.0, 0.0, 0.0), 0.9, _head(tracked, 0.6))
+    flipped = check.check(tracked @ OFFSET @ _r(-110.0, 0.0, 0.0), 0.9, _head(tracked, 0.6))
     assert flipped.quality == quality_scale.DISPUTED < quality_scale.TRUSTED_QUALITY
     assert flipped.disagreement_deg == pytest.approx(110.0, abs=1e-6)
-    assert check(tracked @ OFFSET @ _r(0.0, 0.0, 12.0), 0.1, _head(tracked, 0.6)).quality == 0.1  # never raised
+    assert check.check(tracked @ OFFSET @ _r(0.0, 0.0, 12.0), 0.1, _head(tracked, 0.6)).quality == 0.1  # never raised
 
 
 def test_nothing_to_compare_leaves_the_reading_alone():
     check = TrackerCheck()
-    lost = check(_r(40.0), 0.8, _head(None, 0.0))
+    lost = check.check(_r(40.0), 0.8, _head(None, 0.0))
     assert lost.disagreement_deg is None and lost.quality == 0.8
-    not_anchored_yet = check(_r(40.0), 0.8, _head(_r(-40.0), 0.6))
+    not_anchored_yet = check.check(_r(40.0), 0.8, _head(_r(-40.0), 0.6))
     assert not_anchored_yet.disagreement_deg is None and not_anchored_yet.quality == 0.8
     _anchored(check)
-    assert check(_r(40.0), 0.8, _head(None, 0.0)).quality == 0.8
+    assert check.check(_r(40.0), 0.8, _head(None, 0.0)).quality == 0.8
 
 
 def test_one_wrong_network_reading_at_neutral_does_not_move_the_zero():
     check = TrackerCheck()
     _anchored(check)
-    check(_r(90.0) @ OFFSET, 1.0, _head(np.eye(3), quality_scale.ANCHORED))
+    check.check(_r(90.0) @ OFFSET, 1.0, _head(np.eye(3), quality_scale.ANCHORED))
     assert rotation_angle_deg(check.offset.T @ OFFSET) < 1e-6
     check.reset()
     assert check.offset is None
