@@ -82,14 +82,18 @@ def main(argv: list[str] | None = None) -> int:
     base = sum(f[0] > GROSS_ERROR_DEG for f in trusted) / max(1, len(trusted))
     print(f"{len(per_video)} videos, {len(frames)} frames with both poses; tracker gross (> {GROSS_ERROR_DEG:.0f} deg): "
           f"{len(gross)}, good (<= {GOOD_ERROR_DEG:.0f} deg): {len(good)}")
-    print(f"without the rule: {len(trusted)} trusted frames, {100 * base:.2f} % of them gross")
-    print("threshold | gross caught | good flagged | trusted left | gross among trusted")
+    within = sum(f[0] <= GOOD_ERROR_DEG for f in trusted) / max(1, len(trusted))
+    print(f"without the rule: {len(trusted)} trusted frames ({100 * len(trusted) / len(frames):.1f} %), "
+          f"{100 * base:.2f} % of them gross, {100 * within:.1f} % within {GOOD_ERROR_DEG:.0f} deg")
+    print("threshold | gross caught | good flagged | trusted left | gross among trusted | trusted within 5")
     for threshold in (float(t) for t in args.thresholds.split(",")):
         caught = sum(f[1] > threshold for f in gross) / max(1, len(gross))
         lost = sum(f[1] > threshold for f in good) / max(1, len(good))
         kept = [f for f in trusted if f[1] <= threshold]
         share = sum(f[0] > GROSS_ERROR_DEG for f in kept) / max(1, len(kept))
-        print(f"{threshold:9.0f} | {100 * caught:11.1f} % | {100 * lost:11.1f} % | {len(kept):12d} | {100 * share:10.2f} %")
+        within = sum(f[0] <= GOOD_ERROR_DEG for f in kept) / max(1, len(kept))
+        print(f"{threshold:9.0f} | {100 * caught:11.1f} % | {100 * lost:11.1f} % | {len(kept):12d} | "
+              f"{100 * share:18.2f} % | {100 * within:14.1f} %")
     if args.per_video is not None:
         t = args.per_video
         print(f"per video at {t:.0f} deg: gross caught, good flagged, gross among trusted before -> after")

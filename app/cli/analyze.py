@@ -22,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=ENGINE_NAMES, default=EngineName.LANDMARKS)
     parser.add_argument("--model", type=Path, help="ONNX model file (engine onnx)")
     parser.add_argument("--device", choices=DEVICES, default=Device.AUTO, help="onnx device")
+    parser.add_argument("--no-cross-check", action="store_true",
+                        help="onnx: do not check the network's reading against the head tracker's (the network alone)")
     parser.add_argument("--neutral-seconds", type=float, default=1.0,
                         help="neutral = mean pose of the first N seconds with a face (default 1)")
     parser.add_argument("--neutral-at", type=float, metavar="TIME",
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{out}: folder {out.parent} does not exist")
     camera = camera_from_args(args)
     # Before the tracker's models load; --model, else the first model in models/ or the user's folder.
-    engine = create_engine(args.engine, args.model, args.device, default_model_dirs())
+    engine = create_engine(args.engine, args.model, args.device, default_model_dirs(), cross_check=not args.no_cross_check)
     pipeline = MeasurementPipeline(engine=engine, tracker=HeadTracker.for_camera(camera))
     bar = tqdm(total=0, unit="frame", file=sys.stderr, disable=args.no_progress, desc=args.video.name)
 

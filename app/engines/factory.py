@@ -19,8 +19,12 @@ def create_engine(
     model_path: str | os.PathLike[str] | None,
     device: str = Device.AUTO,
     model_dirs: Sequence[Path] | None = None,
+    cross_check: bool = True,
 ) -> PoseEngine:
     """The engine called ``name``; ``model_path``/``device``/``model_dirs`` only matter for ``onnx``.
+
+    ``cross_check``: the onnx engine's readings are checked against the head tracker's
+    (app.engines.tracker_check); False measures the network alone.
 
     ``onnx`` without ``model_path`` uses the first usable model found in ``model_dirs`` and says
     which; with none found it refuses. The caller passes the folders (the CLI and the GUI:
@@ -28,22 +32,24 @@ def create_engine(
     them only the repository's ``models/`` is searched.
     """
     if name == EngineName.ONNX:
-        return create_onnx_engine(model_path, device, model_dirs)
+        return create_onnx_engine(model_path, device, model_dirs, cross_check)
     if name == EngineName.LANDMARKS:
         return _create_landmarks_engine()
     raise InputError(f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}")
 
 
 def create_onnx_engine(
-    model_path: str | os.PathLike[str] | None, device: str = Device.AUTO, model_dirs: Sequence[Path] | None = None
+    model_path: str | os.PathLike[str] | None, device: str = Device.AUTO, model_dirs: Sequence[Path] | None = None,
+    cross_check: bool = True,
 ) -> PoseEngine:
     from app.engines.model_registry import REPO_MODELS_DIR
     from app.engines.onnx_engine import OnnxEngine
     from app.engines.onnx_session import SessionConfig
+    from app.engines.tracker_check import DEFAULT_LIMIT_DEG
 
     if model_path is None:
         model_path = default_model_path([REPO_MODELS_DIR] if model_dirs is None else model_dirs)
-    return OnnxEngine(model_path, SessionConfig(device=device))
+    return OnnxEngine(model_path, SessionConfig(device=device), tracker_check_deg=DEFAULT_LIMIT_DEG if cross_check else None)
 
 
 def default_model_path(dirs: Sequence[Path]) -> Path:

@@ -22,6 +22,8 @@ def test_onnx_engine_from_a_model_file(contract_model: Path) -> None:
     image = np.full((80, 80, 3), 168, dtype=np.uint8)  # every channel 168: all angles (168-128)/4 = 10
     result = engine.estimate(Frame(image, 0.0, 0), HeadObservation(box=HeadBox(40.0, 40.0, 30.0)))
     np.testing.assert_allclose(angles_from_matrix(result.rotation).as_array(), [10.0, 10.0, 10.0], atol=1e-3)
+    assert engine.check is not None  # checked against the head tracker unless asked otherwise
+    assert create_engine("onnx", str(contract_model), "cpu", cross_check=False).check is None
 
 
 def test_onnx_without_model_uses_the_registry(contract_model: Path, tmp_path: Path, monkeypatch) -> None:
