@@ -95,7 +95,7 @@ def load_pretrained_backbone(backbone: nn.Module, name: str, weights_file: Path 
         if isinstance(state, dict) and "state_dict" in state:
             state = state["state_dict"]
         _load_into_backbone(backbone, state, str(path))
-        return str(path)
+        return path.name  # the weights' own name (torchvision's carries its hash), not this machine's path
     target, url = hub_file(name)
     try:
         state = weights_enum(name).get_state_dict(progress=False)

@@ -81,6 +81,7 @@ class Progress:
     best: float = math.inf
     history: list[dict] = field(default_factory=list)
     weights_source: str = "random init"
+    git_commit: str = ""  # the code that started the run (read once: commits made while it trains are not it)
 
 
 def seed_everything(seed: int) -> None:
@@ -199,7 +200,7 @@ def resume_run(path: Path, model: nn.Module, opt: Optimisation) -> Progress:
     start_epoch = int(ckpt["epoch"]) + 1
     log.info("resumed from %s at epoch %d", path, start_epoch)
     history, source = list(ckpt.get("history", [])), str(ckpt.get("weights_source", "resumed"))
-    return Progress(start_epoch, float(ckpt["best_val_mae"]), history, source)
+    return Progress(start_epoch, float(ckpt["best_val_mae"]), history, source, str(ckpt.get("git_commit") or git_commit()))
 
 
 def train_one_epoch(
@@ -253,7 +254,7 @@ def checkpoint_payload(
         "dataset": str(arrays.get("dataset", "")),
         "weights_source": progress.weights_source,
         "train_frames": len(train_set),
-        "git_commit": git_commit(),  # the code that trained it (the card's trained_at_commit)
+        "git_commit": progress.git_commit or git_commit(),  # the code that trained it (the card's trained_at_commit)
     }
 
 
@@ -287,7 +288,7 @@ def train(
     model, weights_source = prepare_model(cfg, resume, weights_file)
     model.to(device)
     opt = build_optimisation(model, cfg, device)
-    progress = resume_run(resume, model, opt) if resume is not None else Progress(weights_source=weights_source)
+    progress = resume_run(resume, model, opt) if resume is not None else Progress(weights_source=weights_source, git_commit=git_commit())
     net = model
     if dist_info.enabled:
         net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)

@@ -34,7 +34,7 @@ def test_weights_file_fills_the_backbone(tmp_path):
     path = tmp_path / "r18.pth"
     torch.save(source.state_dict(), path)
     model = DualBranchNet(ModelSpec(backbone="resnet18"))
-    assert pretrained.load_pretrained_backbone(model.backbone, "resnet18", path) == str(path)
+    assert pretrained.load_pretrained_backbone(model.backbone, "resnet18", path) == path.name
     assert torch.equal(model.backbone.conv1.weight, source.conv1.weight)
     assert torch.equal(model.backbone.layer4[1].bn2.running_var, source.layer4[1].bn2.running_var)
 

@@ -30,3 +30,16 @@ def test_evaluate_gives_the_best_checkpoints_validation_mae(prepared, trained):
     val = evaluate(model, DataLoader(val_set, batch_size=4), torch.device("cpu"))
     assert val == pytest.approx(load_checkpoint(trained.best_path)["val_mae"], abs=1e-4)
     assert val["mean"] == pytest.approx(trained.best_val_mae, abs=1e-4)
+
+
+def test_the_checkpoint_names_the_commit_the_run_started_from(prepared, tmp_path, monkeypatch):
+    """A commit made while it trains is not the code that trained it."""
+    import itertools
+
+    import training.train as train_module
+    from training.checkpoint import load_checkpoint
+
+    commits = itertools.count()
+    monkeypatch.setattr(train_module, "git_commit", lambda: f"commit-{next(commits)}")
+    result = train(tiny_config(prepared, epochs=2, max_steps_per_epoch=1), prepared, tmp_path, show_progress=False)
+    assert load_checkpoint(result.last_path)["git_commit"] == "commit-0"
