@@ -23,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, help="ONNX model file (engine onnx)")
     parser.add_argument("--device", choices=DEVICES, default=Device.AUTO, help="onnx device")
     parser.add_argument("--no-cross-check", action="store_true",
-                        help="onnx: do not check the network's reading against the head tracker's (the network alone)")
+                        help="each engine alone: the network's readings not checked against the head tracker's (onnx), "
+                             "nor the tracker's against the network's (landmarks)")
     parser.add_argument("--neutral-seconds", type=float, default=1.0,
                         help="neutral = mean pose of the first N seconds with a face (default 1)")
     parser.add_argument("--neutral-at", type=float, metavar="TIME",

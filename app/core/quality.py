@@ -9,15 +9,18 @@ What the tracker's sources give (``app.core.head_tracker``):
   fewer, less anchored or worse-fitting tracked features;
 * ``MESH_ONLY`` (0.3): the model had lost the head and a fitting face mesh restarted it.
 
-The ``onnx`` engine's readings carry the model's range and the crop's visibility
-(app.engines.onnx_engine), capped at ``DISPUTED`` (0.25) where the head tracker's independent
-reading disagrees (app.engines.tracker_check).
+Where the trained network is installed, each engine is checked by the other reading of the same
+head (app.engines.tracker_check): a reading the other contradicts by more than 10 degrees on some
+axis keeps its angles and drops to ``DISPUTED`` (0.25), below the threshold of trust. The
+``onnx`` engine's own quality is the model's range times the crop's visibility
+(app.engines.onnx_engine).
 
 A reading is **trusted** at ``TRUSTED_QUALITY`` or above; below it is flagged low quality (the
 end-range flag of app.core.compensation, the report, the window). Measured on the dev set (ten
-videos, landed code of this change, ``benchmarks/dev_set.py`` prints it per video): of trusted
-frames 94% were within 5 degrees of the truth (98.8% of those at 0.9 and above), not yet the 99%
-the scale is meant to reach; readings below ``EXTRAPOLATED_BELOW`` carry the ``extrapolated`` flag.
+videos, ``benchmarks/dev_set.py`` prints it per video): of the landmarks engine's trusted frames
+97.5% are within 5 degrees of the truth with the network's check (94.8% without it; 91.2% on the
+worst video, 79.5% without), not yet the 99% the scale is meant to reach; readings below
+``EXTRAPOLATED_BELOW`` carry the ``extrapolated`` flag.
 """
 
 from __future__ import annotations
