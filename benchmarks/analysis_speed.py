@@ -2,7 +2,8 @@
 
     python benchmarks/analysis_speed.py [VIDEO] [--engine landmarks|onnx --model FILE]
 
-Prints figures; it is not a test.
+Runs the video twice in the same minutes, with and without the engines' cross-check
+(app.engines.tracker_check), and prints both and their ratio. Prints figures; it is not a test.
 """
 
 from __future__ import annotations
@@ -32,13 +33,18 @@ def main() -> int:
     from app.engines.factory import create_engine
     from app.model_folders import default_model_dirs
 
-    pipeline = MeasurementPipeline(engine=create_engine(args.engine, args.model, Device.AUTO, default_model_dirs()))
-    result = analyze_video(args.video, pipeline)
-    print(f"video {args.video.name}: {len(result.samples)} frames, cores {os.cpu_count()}, engine {args.engine}")
-    print(f"throughput {result.frames_per_second:.1f} frames/s (video is {result.video_fps:.0f} frames/s)")
-    for stage, ms in result.stage_ms.items():
-        print(f"  {stage:7s} {ms:6.2f} ms/frame")
-    print(f"  total   {sum(result.stage_ms.values()):6.2f} ms/frame")
+    throughput = {}
+    for checked in (False, True):
+        engine = create_engine(args.engine, args.model, Device.AUTO, default_model_dirs(), cross_check=checked)
+        result = analyze_video(args.video, MeasurementPipeline(engine=engine))
+        throughput[checked] = result.frames_per_second
+        print(f"video {args.video.name}: {len(result.samples)} frames, cores {os.cpu_count()}, engine {args.engine}, "
+              f"cross-check {'on' if checked else 'off'}")
+        print(f"throughput {result.frames_per_second:.1f} frames/s (video is {result.video_fps:.0f} frames/s)")
+        for stage, ms in result.stage_ms.items():
+            print(f"  {stage:7s} {ms:6.2f} ms/frame")
+        print(f"  total   {sum(result.stage_ms.values()):6.2f} ms/frame")
+    print(f"with the cross-check / without: {throughput[True] / throughput[False]:.2f} of the throughput")
     return 0
 
 
