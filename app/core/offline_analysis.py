@@ -127,6 +127,7 @@ def summary_dict(result: AnalysisResult, engine: str, video: str | Path, camera:
         "detection_rate": result.detection_rate,
         "trusted_rate": result.trusted_rate,
         "extrapolated_rate": sum(SampleFlag.EXTRAPOLATED in s.flags for s in result.samples) / max(1, len(result.samples)),
+        "disputed_rate": sum(SampleFlag.DISPUTED in s.flags for s in result.samples) / max(1, len(result.samples)),
         "maxima_deg": result.maxima(),
         "neutral": neutral,
         # Flexion and extension depend on the lens (docs/MEASURING_CORE.md): say which one was used.

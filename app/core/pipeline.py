@@ -39,6 +39,7 @@ class RawMeasurement:
     source: str
     trunk: ShoulderLine | None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    disputed: bool = False  # EngineResult.disputed
 
 
 class SampleMaker:
@@ -60,6 +61,8 @@ class SampleMaker:
         flags = []
         if raw.quality < EXTRAPOLATED_BELOW:
             flags.append(SampleFlag.EXTRAPOLATED)
+        if raw.disputed:
+            flags.append(SampleFlag.DISPUTED)
         if self._uncalibrated:
             flags.append(SampleFlag.UNCALIBRATED)
         return PoseSample(
@@ -176,6 +179,7 @@ class MeasurementPipeline:
             source="" if result is None else result.source,
             trunk=shoulder_line(obs.body_landmarks),
             timings_ms={"track": (t1 - t0) * 1e3, "engine": (t2 - t1) * 1e3},
+            disputed=result is not None and result.disputed,
         )
 
     def process(self, frame: Frame) -> FrameResult:

@@ -36,6 +36,7 @@ class SampleFlag(StrEnum):
 
     EXTRAPOLATED = "extrapolated"  # the quality is below app.core.quality.EXTRAPOLATED_BELOW: beyond the face mesh
     UNCALIBRATED = "uncalibrated"  # measured before the neutral was calibrated
+    DISPUTED = "disputed"  # the other reading of the head (network or tracker) contradicts it: not trusted
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,14 @@ class EngineResult:
     know rotations relative to a reference of their own (the landmarks engine) return those; the
     pipeline always reports angles relative to the calibrated neutral, so either works.
     ``quality`` in [0, 1]: 1 = confident measurement, low = extrapolating / unreliable.
+    ``disputed``: an independent reading of the same head contradicts this one
+    (app.engines.tracker_check); its quality is then below trust.
     """
 
     rotation: np.ndarray
     quality: float
     source: str
+    disputed: bool = False
 
 
 class PoseEngine(Protocol):

@@ -28,13 +28,13 @@ class LandmarksEngine:
     def estimate(self, frame: Frame, head: HeadObservation) -> EngineResult | None:
         if head.tracked_rotation is None:
             return None
-        quality = head.tracked_quality
+        quality, disputed = head.tracked_quality, False
         if self.check is not None and head.box is not None:
             reference = self.network.estimate(frame, head)
             anchored = head.tracked_quality >= quality_scale.NEAR_NEUTRAL
-            quality = self.check(head.tracked_rotation, quality, None if reference is None else reference.rotation,
-                                 anchored).quality
-        return EngineResult(rotation=head.tracked_rotation, quality=quality, source=head.tracked_source)
+            checked = self.check(head.tracked_rotation, quality, None if reference is None else reference.rotation, anchored)
+            quality, disputed = checked.quality, checked.disputed
+        return EngineResult(rotation=head.tracked_rotation, quality=quality, source=head.tracked_source, disputed=disputed)
 
     def reset(self) -> None:
         """The head tracker rebuilds its model at calibration; the check learns its offset again."""

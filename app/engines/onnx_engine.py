@@ -121,9 +121,11 @@ class OnnxEngine:
             return None
         rotation = matrix_from_angles(HeadAngles.from_array(angles))
         quality = range_quality(angles, self._range) * visible_fraction(self.crop_rule.box(head.box), image_shape)
+        disputed = False
         if self.check is not None:
-            quality = self.check.check(rotation, quality, head).quality
-        return EngineResult(rotation=rotation, quality=float(quality), source=self.name)
+            checked = self.check.check(rotation, quality, head)
+            quality, disputed = checked.quality, checked.disputed
+        return EngineResult(rotation=rotation, quality=float(quality), source=self.name, disputed=disputed)
 
 
 def range_quality(angles: np.ndarray, trained_range_deg: np.ndarray) -> float:

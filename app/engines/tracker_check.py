@@ -59,6 +59,7 @@ def nearest_rotation(matrix: np.ndarray) -> np.ndarray:
 class CheckResult:
     disagreement_deg: float | None  # None: nothing to compare with (no tracker pose, or no offset yet)
     quality: float
+    disputed: bool = False  # the disagreement is beyond the limit: the quality was capped
 
 
 class CrossCheck:
@@ -92,7 +93,7 @@ class CrossCheck:
             return CheckResult(None, quality)
         disagreement = largest_angle_deg(self._offset.T @ offset_here)
         if disagreement > self.limit_deg:
-            quality = min(quality, quality_scale.DISPUTED)
+            return CheckResult(disagreement, min(quality, quality_scale.DISPUTED), disputed=True)
         return CheckResult(disagreement, quality)
 
     def _learn(self, offset_here: np.ndarray) -> None:

@@ -47,10 +47,11 @@ def test_the_network_takes_trust_away_where_it_disagrees_and_never_moves_the_ang
         engine.estimate(FRAME, _head(np.eye(3), quality_scale.ANCHORED))
     network.reading = _r(58.0) @ OFFSET
     agreeing = engine.estimate(FRAME, _head(_r(60.0), 0.7))
-    assert agreeing.quality == 0.7
+    assert agreeing.quality == 0.7 and not agreeing.disputed
     network.reading = _r(35.0) @ OFFSET  # the tracker says 60, the network 35
     disputed = engine.estimate(FRAME, _head(_r(60.0), 0.7))
     assert disputed.quality == quality_scale.DISPUTED and np.array_equal(disputed.rotation, _r(60.0))
+    assert disputed.disputed
     engine.reset()
     assert engine.estimate(FRAME, _head(_r(60.0), 0.7)).quality == 0.7  # nothing learnt yet: no check
 
@@ -81,3 +82,15 @@ def test_several_models_warn_for_the_onnx_engine_not_for_the_landmarks_check(con
     with caplog.at_level(logging.WARNING, logger="app.engines.factory"):
         create_engine("onnx", None, "cpu", [tmp_path])
     assert "several models" in caplog.text
+
+
+def test_a_disputed_reading_says_so_in_its_sample():
+    from app.core.neutral_hold import Neutral
+    from app.core.pipeline import RawMeasurement, SampleMaker
+    from app.core.types import SampleFlag
+
+    maker = SampleMaker(Neutral(np.eye(3)))
+    raw = RawMeasurement(0, 0.0, None, _r(60.0), quality_scale.DISPUTED, "model", None, disputed=True)
+    sample = maker(raw)
+    assert SampleFlag.DISPUTED in sample.flags and sample.yaw_deg is not None
+    assert SampleFlag.DISPUTED not in maker(RawMeasurement(1, 0.04, None, _r(60.0), 0.7, "model", None)).flags

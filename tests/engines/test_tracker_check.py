@@ -42,7 +42,8 @@ def test_agreement_keeps_the_quality_and_disagreement_caps_it():
     near = check.check(tracked @ OFFSET @ _r(0.0, 7.0, 0.0), 0.9, _head(tracked, 0.6))
     assert near.quality == 0.9 and near.disagreement_deg == pytest.approx(7.0, abs=1e-6)
     flipped = check.check(tracked @ OFFSET @ _r(-110.0, 0.0, 0.0), 0.9, _head(tracked, 0.6))
-    assert flipped.quality == quality_scale.DISPUTED < quality_scale.TRUSTED_QUALITY
+    assert flipped.quality == quality_scale.DISPUTED < quality_scale.TRUSTED_QUALITY and flipped.disputed
+    assert not near.disputed
     assert flipped.disagreement_deg == pytest.approx(110.0, abs=1e-6)
     assert check.check(tracked @ OFFSET @ _r(0.0, 0.0, 12.0), 0.1, _head(tracked, 0.6)).quality == 0.1  # never raised
 
@@ -82,6 +83,7 @@ def test_the_engine_caps_a_reading_the_tracker_contradicts(contract_model: Path)
     assert engine.estimate(frame, anchored).quality == alone.estimate(frame, anchored).quality > quality_scale.TRUSTED_QUALITY
     contradicting = HeadObservation(box=box, tracked_rotation=network @ _r(45.0), tracked_quality=0.7)
     assert engine.estimate(frame, contradicting).quality == quality_scale.DISPUTED
+    assert engine.estimate(frame, contradicting).disputed and not alone.estimate(frame, contradicting).disputed
     assert alone.estimate(frame, contradicting).quality > quality_scale.TRUSTED_QUALITY
     engine.reset()  # a new neutral: the offset is learnt again
     assert engine.estimate(frame, contradicting).quality > quality_scale.TRUSTED_QUALITY
