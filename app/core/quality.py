@@ -26,6 +26,8 @@ worst video, 79.5% without), not yet the 99% the scale is meant to reach; readin
 
 from __future__ import annotations
 
+from enum import Enum
+
 ANCHORED = 1.0
 NEAR_NEUTRAL = 0.9
 MODEL_MAX = 0.8
@@ -38,3 +40,25 @@ TRUSTED_QUALITY = 0.5
 
 def trusted(quality: float) -> bool:
     return quality >= TRUSTED_QUALITY
+
+
+class Trust(Enum):
+    """What a reading's quality means to the person reading it (the window's quality dot)."""
+
+    MEASURED = "measured"  # at EXTRAPOLATED_BELOW or above: the face mesh sees the face
+    EXTRAPOLATED = "extrapolated"  # trusted, beyond what the face mesh sees
+    NOT_TRUSTED = "not trusted"  # below TRUSTED_QUALITY, or no pose
+
+
+def trust_of(quality: float | None) -> Trust:
+    if quality is None or not trusted(quality):
+        return Trust.NOT_TRUSTED
+    return Trust.MEASURED if quality >= EXTRAPOLATED_BELOW else Trust.EXTRAPOLATED
+
+
+def quality_words(quality: float, disputed: bool = False) -> str:
+    """The live readout's words: 'quality 92%', 'quality 40% · not trusted', and why when known."""
+    text = f"quality {quality:.0%}"
+    if trust_of(quality) is Trust.NOT_TRUSTED:
+        text += " · not trusted" + (": the two readings of the head disagree" if disputed else "")
+    return text

@@ -8,6 +8,8 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 # One colour per axis, readable on light and dark backgrounds, used by overlay, plots, bars and
 # the report (defined once in app.colours).
 from app.colours import AXIS_COLORS  # noqa: E402,F401
+from app.core.quality import Trust, trust_of  # noqa: E402
+
 AXIS_NAMES = {"yaw_deg": "Rotation (yaw)", "pitch_deg": "Flexion / extension (pitch)", "roll_deg": "Lateral flexion (roll)"}
 OK_COLOR, WARN_COLOR, BAD_COLOR = "#22a06b", "#e2a400", "#d64545"
 
@@ -29,9 +31,8 @@ def plot_colors() -> tuple[str, str]:
 
 
 def quality_color(quality: float | None) -> str:
-    if quality is None or quality <= 0.0:
-        return BAD_COLOR
-    return OK_COLOR if quality >= 0.7 else WARN_COLOR if quality >= 0.4 else BAD_COLOR
+    """Green measured, amber extrapolated, red not trusted: the levels of app.core.quality."""
+    return {Trust.MEASURED: OK_COLOR, Trust.EXTRAPOLATED: WARN_COLOR}.get(trust_of(quality), BAD_COLOR)
 
 
 def faded(color: str, alpha: int = 110) -> QColor:

@@ -8,7 +8,8 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.angles import HeadAngles, describe
-from app.core.types import FrameResult
+from app.core.quality import quality_words
+from app.core.types import FrameResult, SampleFlag
 from app.ui.theme import AXIS_COLORS, quality_color
 
 
@@ -192,4 +193,5 @@ class VideoPanel(QWidget):
         else:
             self.readout.show_angles(HeadAngles(sample.yaw_deg, sample.pitch_deg or 0.0, sample.roll_deg or 0.0))
         q = sample.quality if sample is not None and sample.detected else 0.0
-        self.quality.setText(f"<b><span style='color:{quality_color(q)}'>●</span></b> quality {q:.0%}")
+        disputed = sample is not None and SampleFlag.DISPUTED in sample.flags
+        self.quality.setText(f"<b><span style='color:{quality_color(q)}'>●</span></b> {quality_words(q, disputed)}")
