@@ -7,7 +7,7 @@ pose into the common :class:`EngineResult`; it needs no trained model. Given one
 an ``onnx`` engine run on the same head box), the network's absolute reading, which cannot drift,
 checks the tracker's (app.engines.tracker_check): where the two disagree by more than the check's
 limit the tracker's reading keeps its angles but loses its trust (``DISPUTED``). Measured on the
-dev set (docs/MEASURING_CORE.md): gross frames among the trusted 1.36% -> 0.21%.
+dev set (docs/MEASURING_CORE.md): gross frames among the trusted 1.36% -> 0.16%.
 """
 
 from __future__ import annotations
