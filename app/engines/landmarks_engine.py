@@ -12,10 +12,9 @@ dev set (docs/MEASURING_CORE.md): gross frames among the trusted 1.36% -> 0.16%.
 
 from __future__ import annotations
 
-from app.core import quality as quality_scale
 from app.core.types import EngineResult, Frame, HeadObservation, PoseEngine
 from app.engines.choices import EngineName
-from app.engines.tracker_check import DEFAULT_LIMIT_DEG, CrossCheck
+from app.engines.tracker_check import DEFAULT_LIMIT_DEG, CrossCheck, tracker_anchored
 
 
 class LandmarksEngine:
@@ -31,8 +30,8 @@ class LandmarksEngine:
         quality, disputed = head.tracked_quality, False
         if self.check is not None and head.box is not None:
             reference = self.network.estimate(frame, head)
-            anchored = head.tracked_quality >= quality_scale.NEAR_NEUTRAL
-            checked = self.check(head.tracked_rotation, quality, None if reference is None else reference.rotation, anchored)
+            checked = self.check(head.tracked_rotation, quality, None if reference is None else reference.rotation,
+                                 tracker_anchored(head))
             quality, disputed = checked.quality, checked.disputed
         return EngineResult(rotation=head.tracked_rotation, quality=quality, source=head.tracked_source, disputed=disputed)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.core import quality as quality_scale
-from app.core.angles import angles_from_matrix
+from app.core.angles import angles_from_matrix, nearest_rotation, rotation_angle_deg
 from app.core.types import HeadObservation
 
 DEFAULT_LIMIT_DEG = 10.0
@@ -36,23 +36,10 @@ OFFSET_OUTLIER_DEG = 10.0
 OFFSET_SETTLED_FRAMES = 5
 
 
-def rotation_angle_deg(rotation: np.ndarray) -> float:
-    """Angle of a rotation matrix about its axis, in degrees (0..180)."""
-    cosine = (float(np.trace(rotation)) - 1.0) / 2.0
-    return float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
-
-
 def largest_angle_deg(rotation: np.ndarray) -> float:
     """The largest of a rotation's yaw, pitch and roll (project convention), in degrees: the
     disagreement on the worst axis, as the dev set's errors are counted."""
     return float(np.max(np.abs(angles_from_matrix(rotation).as_array())))
-
-
-def nearest_rotation(matrix: np.ndarray) -> np.ndarray:
-    """The rotation closest to ``matrix`` in the Frobenius sense (the chordal mean of a sum)."""
-    u, _, vt = np.linalg.svd(matrix)
-    d = np.sign(np.linalg.det(u @ vt))
-    return u @ np.diag([1.0, 1.0, d]) @ vt
 
 
 @dataclass(frozen=True)
@@ -98,16 +85,20 @@ class CrossCheck:
 
     def _learn(self, offset_here: np.ndarray) -> None:
         settled = self._offset_frames >= OFFSET_SETTLED_FRAMES
-        if settled and rotation_angle_deg(self._offset.T @ offset_here) > OFFSET_OUTLIER_DEG:
+        if settled and rotation_angle_deg(self._offset, offset_here) > OFFSET_OUTLIER_DEG:
             return
         self._offset_frames += 1
         self._offset_sum += offset_here
-        self._offset = nearest_rotation(self._offset_sum)
+        self._offset = nearest_rotation(self._offset_sum)  # the chordal mean so far
+
+
+def tracker_anchored(head: HeadObservation) -> bool:
+    """The tracker is at its best (the face mesh sees the whole face): where the offset is learnt."""
+    return head.tracked_quality >= quality_scale.NEAR_NEUTRAL
 
 
 class TrackerCheck(CrossCheck):
     """The network's reading checked against the head tracker's (the ``onnx`` engine's check)."""
 
     def check(self, network_rotation: np.ndarray, quality: float, head: HeadObservation) -> CheckResult:
-        anchored = head.tracked_quality >= quality_scale.NEAR_NEUTRAL
-        return self(network_rotation, quality, head.tracked_rotation, anchored)
+        return self(network_rotation, quality, head.tracked_rotation, tracker_anchored(head))

@@ -13,7 +13,8 @@ from app.core.angles import HeadAngles, matrix_from_angles
 from app.core.types import Frame, HeadBox, HeadObservation
 from app.engines.onnx_engine import OnnxEngine
 from app.engines.onnx_session import SessionConfig
-from app.engines.tracker_check import TrackerCheck, nearest_rotation, rotation_angle_deg
+from app.core.angles import nearest_rotation, rotation_angle_deg
+from app.engines.tracker_check import TrackerCheck
 
 
 def _r(yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0) -> np.ndarray:
@@ -37,7 +38,7 @@ def _anchored(check: TrackerCheck, frames: int = 8) -> None:
 def test_agreement_keeps_the_quality_and_disagreement_caps_it():
     check = TrackerCheck(limit_deg=10.0)
     _anchored(check)
-    assert rotation_angle_deg(check.offset.T @ OFFSET) < 1e-6
+    assert rotation_angle_deg(check.offset, OFFSET) < 1e-6
     tracked = _r(60.0, 10.0, -5.0)  # far from neutral: the tracker extrapolates, the check still holds
     near = check.check(tracked @ OFFSET @ _r(0.0, 7.0, 0.0), 0.9, _head(tracked, 0.6))
     assert near.quality == 0.9 and near.disagreement_deg == pytest.approx(7.0, abs=1e-6)
@@ -62,7 +63,7 @@ def test_one_wrong_network_reading_at_neutral_does_not_move_the_zero():
     check = TrackerCheck()
     _anchored(check)
     check.check(_r(90.0) @ OFFSET, 1.0, _head(np.eye(3), quality_scale.ANCHORED))
-    assert rotation_angle_deg(check.offset.T @ OFFSET) < 1e-6
+    assert rotation_angle_deg(check.offset, OFFSET) < 1e-6
     check.reset()
     assert check.offset is None
 
@@ -70,7 +71,7 @@ def test_one_wrong_network_reading_at_neutral_does_not_move_the_zero():
 def test_nearest_rotation_of_a_sum_of_rotations_is_their_mean():
     total = _r(10.0) + _r(-10.0)
     np.testing.assert_allclose(nearest_rotation(total), np.eye(3), atol=1e-9)
-    assert rotation_angle_deg(_r(0.0, 0.0, 33.0)) == pytest.approx(33.0)
+    assert rotation_angle_deg(np.eye(3), _r(0.0, 0.0, 33.0)) == pytest.approx(33.0)
 
 
 def test_the_engine_caps_a_reading_the_tracker_contradicts(contract_model: Path):
