@@ -28,19 +28,21 @@ def subject_split(
 
     People are shuffled with ``seed``; the test split takes people until it holds at least its
     fraction of frames, then validation does the same (at least one person each when there are
-    three or more people); everyone else trains. ``test_first`` people head the queue, so they are
-    tested on, never trained on (e.g. the identities an evaluation video shows).
+    three or more people); everyone else trains. ``test_first`` people go to the test split first
+    (they count toward its fraction), so they are never trained on (e.g. the identities an
+    evaluation video shows).
     """
     subjects = np.asarray(subjects)
     people = np.unique(subjects)
-    unknown = [p for p in test_first if p not in set(people.tolist())]
+    pinned = set(test_first)
+    unknown = pinned - set(people.tolist())
     if unknown:
-        raise ValueError(f"not among the people to split: {', '.join(map(str, unknown))}")
+        raise ValueError(f"not among the people to split: {', '.join(map(str, sorted(unknown)))}")
     shuffled = np.random.default_rng(seed).permutation(people)
     counts = {p: int((subjects == p).sum()) for p in people}
     n = len(subjects)
     assigned: dict[str, list] = {"train": [], "val": [], "test": list(test_first)}
-    queue = [p for p in shuffled.tolist() if p not in set(test_first)]
+    queue = [p for p in shuffled.tolist() if p not in pinned]
     for name, frac in (("test", fractions[2]), ("val", fractions[1])):
         taken = sum(counts[p] for p in assigned[name])
         while queue and len(queue) > 1 and (taken < frac * n or (not assigned[name] and len(people) >= 3)):
