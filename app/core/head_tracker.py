@@ -88,6 +88,9 @@ class HeadTrackerConfig:
     rest_deg_per_s: float = 8.0  # slower than this the head counts as resting
     recover_disagreement_deg: float = 10.0
     recover_axis_deg: float = 20.0  # model angle on an axis where the mesh sees < mesh_trusted_deg
+    # Beyond this much extension the mesh's pitch does not rescue the model (it over-reads there;
+    # chosen on dev3_white_m1_office and dev3_mena_m1_dim_shelf, the only videos with such rescues).
+    mesh_extension_trusted_deg: float = 30.0
     mesh_bound_deg: float = 1.5  # the mesh's error on an axis where it sees little (bound_by_mesh)
     mesh_bound_per_yaw: float = 0.15  # ... growing with yaw: a profile distorts the mesh's fit
     # The mesh's pose is used only when the landmarks fit the patient's neutral face shape this well
@@ -124,7 +127,7 @@ class HeadTracker:
 
         self.config = config or HeadTrackerConfig()
         self._face = face_detector if face_detector is not None else FaceMeshDetector()
-        self._body = body_detector if body_detector is not None else _optional_body_detector(BodyPoseDetector)
+        self._body = body_detector if body_detector is not None else optional_body_detector(BodyPoseDetector)
         self._camera: CameraIntrinsics | None = None
         self._frame_size: tuple[int, int] | None = None
         self._model: HeadModel | None = None
@@ -364,7 +367,8 @@ def head_box_from_mesh(mesh: np.ndarray) -> HeadBox:
     return HeadBox(float((x0 + x1) / 2), float((y0 + y1) / 2 - HEAD_ABOVE_FACE_OF_WIDTH * width), float(width))
 
 
-def _optional_body_detector(factory):
+def optional_body_detector(factory):
+    """The body pose detector, or None with a warning where its model is missing."""
     # Trunk flags need the body model; measuring the neck does not, so its absence is a warning.
     try:
         return factory()

@@ -59,5 +59,5 @@ def quality_words(quality: float, disputed: bool = False) -> str:
     """The live readout's words: 'quality 92%', 'quality 40% · not trusted', and why when known."""
     text = f"quality {quality:.0%}"
     if trust_of(quality) is Trust.NOT_TRUSTED:
-        text += " · not trusted" + (": the two readings of the head disagree" if disputed else "")
+        text += " · not trusted" + (": the readings of the head disagree" if disputed else "")
     return text

@@ -78,6 +78,7 @@ class TrackerConfig:
     seed_spacing_of_head_width: float = 0.05
     seed_quality: float = 0.01
     reseed_every: int = 5
+    phase_frames: int = 0  # reseeds and keyframes this many frames later after each (re)start
     seed_inset: float = 0.12  # of the head width
     min_view_cos: float = 0.5
     shading_sigma: float | None = SHADING_SIGMA_OF_HEAD_WIDTH  # of the head width; None: track raw grey
@@ -146,6 +147,10 @@ class RigidHeadTracker:
             self._bundle.pivot = self._pivot
             self._bundle.add_keyframe(self._rvec, self._tvec, self._ids, self.camera.undistort(self._pts), fixed=True)
             self._frames_since_keyframe = 0
+        # A phase delays this tracker's reseeds and keyframes after a (re)start: trackers of a
+        # TrackerEnsemble then follow different features (app.core.tracker_ensemble).
+        self._frames_since_seed -= self.config.phase_frames
+        self._frames_since_keyframe -= self.config.phase_frames
         self.lost = len(self._pts) < self.config.min_inliers
 
     def correct(self, gray: np.ndarray, rotation: np.ndarray, translation: np.ndarray) -> None:

@@ -36,7 +36,7 @@ class SampleFlag(StrEnum):
 
     EXTRAPOLATED = "extrapolated"  # the quality is below app.core.quality.EXTRAPOLATED_BELOW: beyond the face mesh
     UNCALIBRATED = "uncalibrated"  # measured before the neutral was calibrated
-    DISPUTED = "disputed"  # the other reading of the head (network or tracker) contradicts it: not trusted
+    DISPUTED = "disputed"  # another reading of the head (the network, the other trackers) contradicts it: not trusted
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ class HeadObservation:
     tracked_rotation: np.ndarray | None = None
     tracked_quality: float = 0.0
     tracked_source: str = ""
+    # The tracker's own readings of the head disagree (app.core.tracker_ensemble): not trusted.
+    tracked_disputed: bool = False
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,12 +27,12 @@ class LandmarksEngine:
     def estimate(self, frame: Frame, head: HeadObservation) -> EngineResult | None:
         if head.tracked_rotation is None:
             return None
-        quality, disputed = head.tracked_quality, False
+        quality, disputed = head.tracked_quality, head.tracked_disputed
         if self.check is not None and head.box is not None:
             reference = self.network.estimate(frame, head)
             checked = self.check(head.tracked_rotation, quality, None if reference is None else reference.rotation,
                                  tracker_anchored(head))
-            quality, disputed = checked.quality, checked.disputed
+            quality, disputed = checked.quality, checked.disputed or disputed
         return EngineResult(rotation=head.tracked_rotation, quality=quality, source=head.tracked_source, disputed=disputed)
 
     def reset(self) -> None:

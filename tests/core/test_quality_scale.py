@@ -18,4 +18,4 @@ def test_the_readout_says_when_and_why_a_reading_is_not_trusted():
     assert q.quality_words(0.92) == "quality 92%"
     assert q.quality_words(0.6) == "quality 60%"
     assert q.quality_words(0.3) == "quality 30% · not trusted"
-    assert q.quality_words(q.DISPUTED, disputed=True) == "quality 25% · not trusted: the two readings of the head disagree"
+    assert q.quality_words(q.DISPUTED, disputed=True) == "quality 25% · not trusted: the readings of the head disagree"

@@ -1,0 +1,154 @@
+"""Several head trackers on the same frames, combined into one reading whose spread is its doubt.
+
+Why: the rigid tracker (app.core.rigid_tracker) is chaotic. Which corners it seeds, which
+features RANSAC keeps and which keyframes the bundle adjustment refines are discrete choices, and
+a change of the input far below anything clinical flips them: on dev_clinic_plain, ``--hfov
+60.04`` instead of 60 moved rotation right by 3.7 degrees; on dev2_sidelight_fast a 0.1% wider
+field of view moved rotation's end range from 15 to 42 degrees off. Two trackers that follow
+different features go astray at different moments, so the median of three outvotes the one that
+went astray, the mean of those that agree halves the small drift, and where no majority agrees
+the reading is not trusted (docs/MEASURING_CORE.md, "Three trackers").
+
+The members differ only in *when* they reseed and add keyframes (``TrackerConfig.phase_frames``),
+so each follows its own set of features with the same, tuned settings. The face mesh and the body
+pose run once per frame and are shared (:class:`SharedDetector`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core import quality as quality_scale
+from app.core.angles import mean_rotation, rotation_angle_deg
+from app.core.camera_model import CameraAssumption
+from app.core.types import Frame, HeadObservation
+
+if TYPE_CHECKING:  # the CLI reads DEFAULT_MEMBERS before anything imports OpenCV
+    from app.core.head_tracker import HeadTracker, HeadTrackerConfig
+
+DEFAULT_MEMBERS = 3
+
+
+@dataclass(frozen=True)
+class EnsembleConfig:
+    """How many trackers, how they differ, and when their readings count as one."""
+
+    members: int = DEFAULT_MEMBERS
+    phase_step_frames: int = 2  # member k reseeds and adds keyframes k x this many frames later
+    # Members this close to the medoid are averaged, farther ones outvoted. Chosen on
+    # dev2_backlit_far_720p and dev2_laptop_wide_near_drift (3, 5 and 10 tried: 10 best on both),
+    # confirmed on the other eight (docs/MEASURING_CORE.md).
+    agree_deg: float = 10.0
+
+
+class SharedDetector:
+    """A detector run once per frame however many trackers ask (the ensemble calls :meth:`next_frame`)."""
+
+    def __init__(self, detector) -> None:
+        self._detector = detector
+        self._done = False
+        self._result: np.ndarray | None = None
+
+    def next_frame(self) -> None:
+        self._done = False
+        self._result = None
+
+    def detect(self, image_rgb: np.ndarray) -> np.ndarray | None:
+        if not self._done:
+            self._result = None if self._detector is None else self._detector.detect(image_rgb)
+            self._done = True
+        return self._result
+
+    def close(self) -> None:
+        if self._detector is not None and hasattr(self._detector, "close"):
+            self._detector.close()
+
+
+class TrackerEnsemble:
+    """Drop-in for :class:`HeadTracker` (``process``, ``rebuild_model``, ``set_camera``, ``config``)."""
+
+    def __init__(self, face_detector=None, body_detector=None, config: HeadTrackerConfig | None = None,
+                 ensemble: EnsembleConfig | None = None) -> None:
+        from app.core.head_tracker import HeadTracker, HeadTrackerConfig, optional_body_detector
+        from app.core.landmark_detectors import BodyPoseDetector, FaceMeshDetector
+
+        self.ensemble = ensemble or EnsembleConfig()
+        if self.ensemble.members < 1:
+            raise ValueError("a tracker ensemble needs at least one member")
+        base = config or HeadTrackerConfig()
+        face = face_detector if face_detector is not None else FaceMeshDetector()
+        body = body_detector if body_detector is not None else optional_body_detector(BodyPoseDetector)
+        self._shared = (SharedDetector(face), SharedDetector(body))
+        self.members = [
+            HeadTracker(*self._shared, config=_member_config(base, k * self.ensemble.phase_step_frames))
+            for k in range(self.ensemble.members)
+        ]
+
+    @property
+    def config(self) -> HeadTrackerConfig:
+        """The first member's settings (its camera is every member's)."""
+        return self.members[0].config
+
+    @property
+    def has_model(self) -> bool:
+        return all(m.has_model for m in self.members)
+
+    def set_camera(self, camera: CameraAssumption) -> None:
+        for member in self.members:
+            member.set_camera(camera)
+
+    def rebuild_model(self) -> None:
+        for member in self.members:
+            member.rebuild_model()
+
+    def close(self) -> None:
+        for detector in self._shared:
+            detector.close()
+
+    def process(self, frame: Frame) -> HeadObservation:
+        for detector in self._shared:
+            detector.next_frame()
+        return combine(
+            [member.process(frame) for member in self.members], self.ensemble.agree_deg, len(self.members)
+        )
+
+
+def head_tracker(camera: CameraAssumption, members: int = DEFAULT_MEMBERS) -> "HeadTracker | TrackerEnsemble":
+    """The measuring core's tracker for this camera: one :class:`HeadTracker`, or ``members`` combined."""
+    from app.core.head_tracker import HeadTracker, HeadTrackerConfig
+
+    if members == 1:
+        return HeadTracker.for_camera(camera)
+    return TrackerEnsemble(config=HeadTrackerConfig(camera=camera), ensemble=EnsembleConfig(members=members))
+
+
+def _member_config(base: HeadTrackerConfig, phase_frames: int) -> HeadTrackerConfig:
+    return replace(base, tracking=replace(base.tracking, phase_frames=phase_frames))
+
+
+def combine(observations: list[HeadObservation], agree_deg: float, members: int) -> HeadObservation:
+    """One reading from the members': the mean of those within ``agree_deg`` of the medoid.
+
+    Without a majority of ``members`` behind it (members lost, or apart), the reading keeps its
+    angles but is not trusted (``quality.DISPUTED``, ``tracked_disputed``): which member is right
+    the image has not decided.
+    """
+    posed = [o for o in observations if o.tracked_rotation is not None]
+    if not posed:
+        return observations[0]
+    rotations = [o.tracked_rotation for o in posed]
+    medoid = min(range(len(posed)), key=lambda k: sum(rotation_angle_deg(rotations[k], r) for r in rotations))
+    agreeing = [o for o, r in zip(posed, rotations) if rotation_angle_deg(r, rotations[medoid]) <= agree_deg]
+    quality = float(np.median([o.tracked_quality for o in agreeing]))
+    majority = 2 * len(agreeing) > members
+    if not majority:
+        quality = min(quality, quality_scale.DISPUTED)
+    return replace(
+        posed[medoid],
+        tracked_rotation=mean_rotation([o.tracked_rotation for o in agreeing]),
+        tracked_quality=quality,
+        tracked_disputed=not majority,
+    )
