@@ -47,3 +47,10 @@ def test_a_model_reading_more_than_the_mesh_at_end_range_is_not_astray():
 
 def test_the_meshs_loose_roll_on_a_turned_face_does_not_make_the_model_astray():
     assert not _astray((-40.3, -6.3, 15.7), (-71.0, -1.1, -3.1))
+
+
+def test_the_mesh_reading_more_extension_than_the_model_past_30_degrees_is_no_rescue():
+    # dev3_white_m1_office at 40.6 degrees of extension: model -40.0 (right), mesh -50.8.
+    assert not _astray((-3.8, -50.8, -1.4), (-2.2, -40.0, -1.3))
+    # At 21 degrees the mesh is still believed: the model at -11.7 had lost half the extension.
+    assert _astray((-0.3, -22.0, -0.1), (-1.6, -11.7, 0.0))
