@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.cli.camera_args import add_camera_arguments, camera_from_args
 from app.engines.choices import DEVICES, ENGINE_NAMES, Device, EngineName
+from app.core.tracker_ensemble import DEFAULT_MEMBERS
 from app.errors import CervicamError, InputError
 
 log = logging.getLogger(__name__)
@@ -30,28 +31,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--neutral-at", type=float, metavar="TIME",
                         help="take the neutral from TIME seconds on instead of the first face")
     add_camera_arguments(parser)
+    parser.add_argument("--trackers", type=int, default=DEFAULT_MEMBERS, metavar="N",
+                        help=f"head trackers run side by side, their readings combined (default {DEFAULT_MEMBERS}; "
+                             "1 is faster and less robust, see docs/MEASURING_CORE.md)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from app.core.head_tracker import HeadTracker
     from app.core.offline_analysis import analyze_video, write_summary_json
     from app.core.pipeline import MeasurementPipeline
     from app.core.sample_csv import write_samples_csv
+    from app.core.tracker_ensemble import head_tracker
     from app.engines.factory import create_engine
     from app.model_folders import default_model_dirs
 
     if args.neutral_seconds <= 0:
         raise InputError("--neutral-seconds must be positive")
+    if args.trackers < 1:
+        raise InputError("--trackers must be 1 or more")
     for out in (args.csv, args.json, args.report):
         if out is not None and not out.parent.exists():
             raise InputError(f"{out}: folder {out.parent} does not exist")
     camera = camera_from_args(args)
     # Before the tracker's models load; --model, else the first model in models/ or the user's folder.
     engine = create_engine(args.engine, args.model, args.device, default_model_dirs(), cross_check=not args.no_cross_check)
-    pipeline = MeasurementPipeline(engine=engine, tracker=HeadTracker.for_camera(camera))
+    pipeline = MeasurementPipeline(engine=engine, tracker=head_tracker(camera, args.trackers))
     bar = tqdm(total=0, unit="frame", file=sys.stderr, disable=args.no_progress, desc=args.video.name)
 
     def progress(done: int, total: int) -> None:
@@ -66,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         write_samples_csv(result.samples, args.csv)
         if args.json is not None:
-            write_summary_json(result, engine.name, args.video, args.json, camera)
+            write_summary_json(result, engine.name, args.video, args.json, camera, args.trackers)
     except OSError as exc:
         raise CervicamError(f"could not write results: {exc}") from exc
     if result.neutral is None:

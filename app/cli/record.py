@@ -34,14 +34,17 @@ def run(args: argparse.Namespace) -> int:
         patient = store.get_patient(args.patient)  # before minutes of video analysis
         engine = "analyze-csv"
         if args.video is not None:
-            from app.core.head_tracker import HeadTracker
             from app.core.offline_analysis import analyze_video
             from app.core.pipeline import MeasurementPipeline
+            from app.core.tracker_ensemble import head_tracker
             from app.engines.choices import EngineName
             from app.engines.factory import create_engine
+            from app.model_folders import default_model_dirs
 
             lens = camera_from_args(args)
-            pipeline = MeasurementPipeline(create_engine(EngineName.LANDMARKS, None), tracker=HeadTracker.for_camera(lens))
+            # The same measurement as `analyze`: the installed network checks the trackers.
+            engine = create_engine(EngineName.LANDMARKS, None, model_dirs=default_model_dirs())
+            pipeline = MeasurementPipeline(engine, tracker=head_tracker(lens))
             result = analyze_video(args.video, pipeline)
             if result.neutral is None:
                 raise InputError(f"{args.video}: no head found in the video")

@@ -112,7 +112,8 @@ def smooth_offline(samples: list[PoseSample]) -> list[PoseSample]:
     return out
 
 
-def summary_dict(result: AnalysisResult, engine: str, video: str | Path, camera: CameraAssumption | None = None) -> dict:
+def summary_dict(result: AnalysisResult, engine: str, video: str | Path, camera: CameraAssumption | None = None,
+                 head_trackers: int | None = None) -> dict:
     from app.core.angles import angles_from_matrix
 
     neutral = None
@@ -133,15 +134,17 @@ def summary_dict(result: AnalysisResult, engine: str, video: str | Path, camera:
         # Flexion and extension depend on the lens (docs/MEASURING_CORE.md): say which one was used.
         "camera_hfov_deg": camera.hfov_deg if camera else None,
         "camera_hfov_source": camera.source if camera else None,
+        "head_trackers": head_trackers,  # how many trackers voted (app.core.tracker_ensemble)
         "frames_per_second": result.frames_per_second,
         "stage_ms": result.stage_ms,
     }
 
 
 def write_summary_json(
-    result: AnalysisResult, engine: str, video: str | Path, path: str | Path, camera: CameraAssumption | None = None
+    result: AnalysisResult, engine: str, video: str | Path, path: str | Path, camera: CameraAssumption | None = None,
+    head_trackers: int | None = None,
 ) -> None:
-    summary = summary_dict(result, engine, video, camera)
+    summary = summary_dict(result, engine, video, camera, head_trackers)
     # The six maxima also at top level, under the names README's command table gives `analyze --json`.
     summary.update(summary["maxima_deg"])
     Path(path).write_text(json.dumps(summary, indent=2), encoding="utf-8")

@@ -99,3 +99,16 @@ def test_hfov_reaches_the_tracker_and_bad_values_are_refused(tmp_path, capsys, d
     assert max(abs(a - b) for a, b in zip(yaws["30"], yaws["90"])) > 0.5  # perspective changes the answer
     code, _, err = _run(["analyze", str(clip), "--csv", str(tmp_path / "x.csv"), "--hfov", "5"], capsys)
     assert code == 2 and "--hfov" in err
+
+
+def test_the_number_of_trackers_is_chosen_said_and_checked(tmp_path, capsys, demo_video):
+    clip = tmp_path / "turn.avi"
+    _clip(demo_video, clip, 100)
+    for trackers in ("1", "3"):
+        summary = tmp_path / f"{trackers}.json"
+        args = ["analyze", str(clip), "--csv", str(tmp_path / "x.csv"), "--json", str(summary), "--trackers", trackers,
+                "--no-progress"]
+        assert _run(args, capsys)[0] == 0
+        assert json.loads(summary.read_text())["head_trackers"] == int(trackers)
+    code, _, err = _run(["analyze", str(clip), "--csv", str(tmp_path / "x.csv"), "--trackers", "0"], capsys)
+    assert code == 2 and "--trackers" in err and "Traceback" not in err
