@@ -12,8 +12,10 @@ What the tracker's sources give (``app.core.head_tracker``):
 Where the trained network is installed, each engine is checked by the other reading of the same
 head (app.engines.tracker_check): a reading the other contradicts by more than 10 degrees on some
 axis keeps its angles, drops to ``DISPUTED`` (0.25), below the threshold of trust, and carries
-the ``disputed`` flag (app.core.types.SampleFlag). The ``onnx`` engine's own quality is the
-model's range times the crop's visibility (app.engines.onnx_engine).
+the ``disputed`` flag (app.core.types.SampleFlag). So does a reading of the offline analysis's
+three trackers when no two of them agree within 10 degrees (app.core.tracker_ensemble). The
+``onnx`` engine's own quality is the model's range times the crop's visibility
+(app.engines.onnx_engine).
 
 A reading is **trusted** at ``TRUSTED_QUALITY`` or above; below it is flagged low quality (the
 end-range flag of app.core.compensation, the report, the window). Measured on the dev set (ten

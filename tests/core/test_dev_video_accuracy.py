@@ -1,7 +1,8 @@
 """The measuring core against the dev video's exact per-frame angles (assets/demo_clinic*).
 
 Bounds from issue 3: a pose on every frame, end-range error <= 3° per movement, MAE <= 1.5° per
-axis (on the filtered angles that the CSV's main columns carry).
+axis (on the filtered angles that the CSV's main columns carry), measured as ``analyze`` measures:
+with its three trackers (app.core.tracker_ensemble) and the assumed 62° lens.
 """
 
 import sys
@@ -12,15 +13,18 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks.score_video import score  # noqa: E402
 
+from app.core.camera_model import DEFAULT_HFOV_DEG, CameraAssumption  # noqa: E402
 from app.core.offline_analysis import analyze_video  # noqa: E402
 from app.core.pipeline import MeasurementPipeline  # noqa: E402
 from app.core.sample_csv import write_samples_csv  # noqa: E402
+from app.core.tracker_ensemble import DEFAULT_MEMBERS, head_tracker  # noqa: E402
 from app.engines.factory import create_engine  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def dev_score(tmp_path_factory, demo_video, demo_truth):
-    result = analyze_video(demo_video, MeasurementPipeline(create_engine("landmarks", None)))
+    tracker = head_tracker(CameraAssumption(DEFAULT_HFOV_DEG), DEFAULT_MEMBERS)
+    result = analyze_video(demo_video, MeasurementPipeline(create_engine("landmarks", None), tracker=tracker))
     out = tmp_path_factory.mktemp("dev") / "analysis.csv"
     write_samples_csv(result.samples, out)
     return score(out, demo_truth)
