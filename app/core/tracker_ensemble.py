@@ -5,9 +5,10 @@ features RANSAC keeps and which keyframes the bundle adjustment refines are disc
 a change of the input far below anything clinical flips them: on dev_clinic_plain, ``--hfov
 60.04`` instead of 60 moved rotation right by 3.7 degrees; on dev2_sidelight_fast a 0.1% wider
 field of view moved rotation's end range from 15 to 42 degrees off. Two trackers that follow
-different features go astray at different moments, so the median of three outvotes the one that
-went astray, the mean of those that agree halves the small drift, and where no majority agrees
-the reading is not trusted (docs/MEASURING_CORE.md, "Three trackers").
+different features go astray at different moments, so a vote of three outvotes the one that
+went astray, the mean of those that agree narrows the small drift, and where no majority agrees
+the reading is not trusted (docs/MEASURING_CORE.md, "Three trackers"). What every member gets
+wrong alike (a stall that comes from the image itself) the vote cannot mend.
 
 The members differ only in *when* they reseed and add keyframes (``TrackerConfig.phase_frames``),
 so each follows its own set of features with the same, tuned settings. The face mesh and the body
@@ -39,8 +40,8 @@ class EnsembleConfig:
     members: int = DEFAULT_MEMBERS
     phase_step_frames: int = 2  # member k reseeds and adds keyframes k x this many frames later
     # Members this close to the medoid are averaged, farther ones outvoted. Chosen on
-    # dev2_backlit_far_720p and dev2_laptop_wide_near_drift (3, 5 and 10 tried: 10 best on both),
-    # confirmed on the other eight (docs/MEASURING_CORE.md).
+    # dev2_backlit_far_720p and dev2_laptop_wide_near_drift (3, 5 and 10 tried: 10 as good or better on both);
+    # the six videos no rule was chosen on judged it (docs/MEASURING_CORE.md).
     agree_deg: float = 10.0
 
 
