@@ -40,8 +40,8 @@ class EnsembleConfig:
     members: int = DEFAULT_MEMBERS
     phase_step_frames: int = 2  # member k reseeds and adds keyframes k x this many frames later
     # Members this close to the medoid are averaged, farther ones outvoted. Chosen on
-    # dev2_backlit_far_720p and dev2_laptop_wide_near_drift (3, 5 and 10 tried: 10 as good or better on both);
-    # the six videos no rule was chosen on judged it (docs/MEASURING_CORE.md).
+    # dev2_backlit_far_720p and dev2_laptop_wide_near_drift (3, 5 and 10 tried: 10 as good or
+    # better on both); the six videos no rule was chosen on judged it (docs/MEASURING_CORE.md).
     agree_deg: float = 10.0
 
 
