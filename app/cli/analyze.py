@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from app.cli.camera_args import add_camera_arguments, camera_from_args
-from app.engines.choices import DEVICES, ENGINE_NAMES, Device, EngineName
 from app.core.tracker_ensemble import DEFAULT_MEMBERS
+from app.engines.choices import DEVICES, ENGINE_NAMES, Device, EngineName
 from app.errors import CervicamError, InputError
 
 log = logging.getLogger(__name__)

@@ -112,9 +112,7 @@ class TrackerEnsemble:
     def process(self, frame: Frame) -> HeadObservation:
         for detector in self._shared:
             detector.next_frame()
-        return combine(
-            [member.process(frame) for member in self.members], self.ensemble.agree_deg, len(self.members)
-        )
+        return combine([member.process(frame) for member in self.members], self.ensemble.agree_deg)
 
 
 def head_tracker(camera: CameraAssumption, members: int = DEFAULT_MEMBERS) -> "HeadTracker | TrackerEnsemble":
@@ -130,10 +128,10 @@ def _member_config(base: HeadTrackerConfig, phase_frames: int) -> HeadTrackerCon
     return replace(base, tracking=replace(base.tracking, phase_frames=phase_frames))
 
 
-def combine(observations: list[HeadObservation], agree_deg: float, members: int) -> HeadObservation:
-    """One reading from the members': the mean of those within ``agree_deg`` of the medoid.
+def combine(observations: list[HeadObservation], agree_deg: float) -> HeadObservation:
+    """One reading from every member's observation: the mean of those within ``agree_deg`` of the medoid.
 
-    Without a majority of ``members`` behind it (members lost, or apart), the reading keeps its
+    Without a majority of all the members behind it (members lost, or apart), the reading keeps its
     angles but is not trusted (``quality.DISPUTED``, ``tracked_disputed``): which member is right
     the image has not decided.
     """
@@ -144,7 +142,7 @@ def combine(observations: list[HeadObservation], agree_deg: float, members: int)
     medoid = min(range(len(posed)), key=lambda k: sum(rotation_angle_deg(rotations[k], r) for r in rotations))
     agreeing = [o for o, r in zip(posed, rotations) if rotation_angle_deg(r, rotations[medoid]) <= agree_deg]
     quality = float(np.median([o.tracked_quality for o in agreeing]))
-    majority = 2 * len(agreeing) > members
+    majority = 2 * len(agreeing) > len(observations)
     if not majority:
         quality = min(quality, quality_scale.DISPUTED)
     return replace(

@@ -22,7 +22,7 @@ def _seen(yaw_deg: float | None, quality: float = 0.6, box_x: float = 100.0) -> 
 
 
 def test_a_member_gone_astray_is_outvoted_and_the_others_averaged():
-    out = combine([_seen(30.0, 0.6), _seen(60.0, 0.8, box_x=300.0), _seen(32.0, 0.4)], agree_deg=10.0, members=3)
+    out = combine([_seen(30.0, 0.6), _seen(60.0, 0.8, box_x=300.0), _seen(32.0, 0.4)], agree_deg=10.0)
     assert angles_from_matrix(out.tracked_rotation).yaw_deg == pytest.approx(31.0, abs=0.05)
     assert out.tracked_quality == pytest.approx(0.5) and not out.tracked_disputed
     assert out.box.center_x == 100.0  # the box of a member in the majority, not the stray one's
@@ -30,13 +30,13 @@ def test_a_member_gone_astray_is_outvoted_and_the_others_averaged():
 
 @pytest.mark.parametrize("yaws", [(10.0, 30.0, 60.0), (30.0, None, None)])
 def test_without_a_majority_the_reading_is_kept_but_not_trusted(yaws):
-    out = combine([_seen(y, 0.8) for y in yaws], agree_deg=10.0, members=3)
+    out = combine([_seen(y, 0.8) for y in yaws], agree_deg=10.0)
     assert angles_from_matrix(out.tracked_rotation).yaw_deg == pytest.approx(30.0)  # the medoid's
     assert out.tracked_disputed and not quality_scale.trusted(out.tracked_quality)
 
 
 def test_no_member_with_a_pose_gives_no_pose():
-    out = combine([_seen(None), _seen(None), _seen(None)], agree_deg=5.0, members=3)
+    out = combine([_seen(None), _seen(None), _seen(None)], agree_deg=5.0)
     assert out.tracked_rotation is None and not out.tracked_disputed
 
 
