@@ -9,12 +9,11 @@ more than ``limit_deg``, the reading in use is not trusted (its quality drops to
 network with the tracker (:class:`TrackerCheck`), the ``landmarks`` engine the tracker with the
 network (app.engines.landmarks_engine).
 
-The two readings have different zeros (the network's idea of straight ahead for this face, the
-tracker's model built at neutral), so the offset between them, a fixed rotation in the head's
-frame, is learnt where the tracker is at its best (``NEAR_NEUTRAL`` or above: the face mesh sees
-the whole face) and the comparison is the largest of the yaw, pitch and roll left after it (the
-angle about the rotation's own axis, tried too, flagged half as many good frames again for the
-same gross frames caught). Measured on the dev set (docs/MEASURING_CORE.md, docs/TRAINING.md):
+The two readings have different zeros, so the offset between them (app.core.reading_offset) is
+learnt where the tracker is at its best (``NEAR_NEUTRAL`` or above: the face mesh sees the whole
+face) and the comparison is the largest of the yaw, pitch and roll left after it (the angle about
+the rotation's own axis, tried too, flagged half as many good frames again for the same gross
+frames caught). Measured on the dev set (docs/MEASURING_CORE.md, docs/TRAINING.md):
 at 10 degrees it catches 76% of the tracker's gross frames for 7% of its good ones, and 78% of
 the network's for 2%.
 """
@@ -26,20 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.core import quality as quality_scale
-from app.core.angles import angles_from_matrix, nearest_rotation, rotation_angle_deg
+from app.core.reading_offset import ReadingOffset
 from app.core.types import HeadObservation
 
 DEFAULT_LIMIT_DEG = 10.0
-# The offset is the mean over anchored frames that agree with it so far (once a few are in): one
-# wrong network reading at neutral must not move the zero the rest are compared against.
-OFFSET_OUTLIER_DEG = 10.0
-OFFSET_SETTLED_FRAMES = 5
-
-
-def largest_angle_deg(rotation: np.ndarray) -> float:
-    """The largest of a rotation's yaw, pitch and roll (project convention), in degrees: the
-    disagreement on the worst axis, as the dev set's errors are counted."""
-    return float(np.max(np.abs(angles_from_matrix(rotation).as_array())))
 
 
 @dataclass(frozen=True)
@@ -60,36 +49,25 @@ class CrossCheck:
         self.reset()
 
     def reset(self) -> None:
-        self._offset_sum = np.zeros((3, 3))
-        self._offset_frames = 0
-        self._offset: np.ndarray | None = None
+        self._offset = ReadingOffset()
 
     @property
     def offset(self) -> np.ndarray | None:
         """Reading = reference @ offset, in the head's frame; None until an anchored frame was seen."""
-        return self._offset
+        return self._offset.offset
 
     def __call__(self, reading: np.ndarray, quality: float, reference: np.ndarray | None,
                  anchored: bool) -> CheckResult:
         if reference is None:
             return CheckResult(None, quality)
-        offset_here = reference.T @ reading
         if anchored:
-            self._learn(offset_here)
-        if self._offset is None:
+            self._offset.learn(reading, reference)
+        disagreement = self._offset.disagreement_deg(reading, reference)
+        if disagreement is None:
             return CheckResult(None, quality)
-        disagreement = largest_angle_deg(self._offset.T @ offset_here)
         if disagreement > self.limit_deg:
             return CheckResult(disagreement, min(quality, quality_scale.DISPUTED), disputed=True)
         return CheckResult(disagreement, quality)
-
-    def _learn(self, offset_here: np.ndarray) -> None:
-        settled = self._offset_frames >= OFFSET_SETTLED_FRAMES
-        if settled and rotation_angle_deg(self._offset, offset_here) > OFFSET_OUTLIER_DEG:
-            return
-        self._offset_frames += 1
-        self._offset_sum += offset_here
-        self._offset = nearest_rotation(self._offset_sum)  # the chordal mean so far
 
 
 def tracker_anchored(head: HeadObservation) -> bool:
