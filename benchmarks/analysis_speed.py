@@ -52,7 +52,7 @@ def main() -> int:
     from app.core.offline_analysis import analyze_video
     from app.core.pipeline import MeasurementPipeline
     from app.core.tracker_ensemble import head_tracker
-    from app.engines.factory import create_engine
+    from app.engines.factory import create_engine, witness_network
     from app.model_folders import default_model_dirs
 
     mesh_fps = face_mesh_alone(args.video)
@@ -60,7 +60,8 @@ def main() -> int:
     print(f"face mesh alone: {mesh_fps:.1f} frames/s")
     for trackers in (int(n) for n in args.trackers.split(",")):
         engine = create_engine(args.engine, args.model, Device.AUTO, default_model_dirs())
-        pipeline = MeasurementPipeline(engine=engine, tracker=head_tracker(CameraAssumption(DEFAULT_HFOV_DEG), trackers))
+        pipeline = MeasurementPipeline(engine=engine, tracker=head_tracker(
+            CameraAssumption(DEFAULT_HFOV_DEG), trackers, witness_network(engine)))
         result = analyze_video(args.video, pipeline)
         print(f"{trackers} tracker(s): {result.frames_per_second:.1f} frames/s ({result.frames_per_second / mesh_fps:.2f} "
               f"of the face mesh alone; video {result.video_fps:.0f} frames/s, {len(result.samples)} frames)")

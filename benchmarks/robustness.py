@@ -139,15 +139,16 @@ def make_variant(variant: Variant, video: Path, truth: Path, out_dir: Path) -> t
 
 
 def analyse_and_score(args: tuple[str, Path, Path, CameraAssumption, Path]):
-    from app.core.head_tracker import HeadTracker
     from app.core.offline_analysis import analyze_video
     from app.core.pipeline import MeasurementPipeline
     from app.core.sample_csv import write_samples_csv
+    from app.core.tracker_ensemble import head_tracker
     from app.engines.choices import EngineName
-    from app.engines.factory import create_engine
+    from app.engines.factory import create_engine, witness_network
 
     name, video, truth, camera, out = args
-    pipeline = MeasurementPipeline(create_engine(EngineName.LANDMARKS, None), tracker=HeadTracker.for_camera(camera))
+    engine = create_engine(EngineName.LANDMARKS, None)  # as `analyze` measures: three trackers, the network's witness
+    pipeline = MeasurementPipeline(engine, tracker=head_tracker(camera, network=witness_network(engine)))
     result = analyze_video(video, pipeline)
     write_samples_csv(result.samples, out)
     return name, score(out, truth)

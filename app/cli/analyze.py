@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from app.core.pipeline import MeasurementPipeline
     from app.core.sample_csv import write_samples_csv
     from app.core.tracker_ensemble import head_tracker
-    from app.engines.factory import create_engine
+    from app.engines.factory import create_engine, witness_network
     from app.model_folders import default_model_dirs
 
     if args.neutral_seconds <= 0:
@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     camera = camera_from_args(args)
     # Before the tracker's models load; --model, else the first model in models/ or the user's folder.
     engine = create_engine(args.engine, args.model, args.device, default_model_dirs(), cross_check=not args.no_cross_check)
-    pipeline = MeasurementPipeline(engine=engine, tracker=head_tracker(camera, args.trackers))
+    witness = witness_network(engine)
+    pipeline = MeasurementPipeline(engine=engine, tracker=head_tracker(camera, args.trackers, witness))
     bar = tqdm(total=0, unit="frame", file=sys.stderr, disable=args.no_progress, desc=args.video.name)
 
     def progress(done: int, total: int) -> None:
@@ -72,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         write_samples_csv(result.samples, args.csv)
         if args.json is not None:
-            write_summary_json(result, engine.name, args.video, args.json, camera, args.trackers)
+            write_summary_json(result, engine.name, args.video, args.json, camera, args.trackers,
+                               witness.info.name if witness is not None else None)
     except OSError as exc:
         raise CervicamError(f"could not write results: {exc}") from exc
     if result.neutral is None:

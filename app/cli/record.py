@@ -38,13 +38,13 @@ def run(args: argparse.Namespace) -> int:
             from app.core.pipeline import MeasurementPipeline
             from app.core.tracker_ensemble import head_tracker
             from app.engines.choices import EngineName
-            from app.engines.factory import create_engine
+            from app.engines.factory import create_engine, witness_network
             from app.model_folders import default_model_dirs
 
             lens = camera_from_args(args)
-            # The same measurement as `analyze`: the installed network checks the trackers.
+            # The same measurement as `analyze`: the installed network checks the trackers and witnesses for the mesh.
             engine = create_engine(EngineName.LANDMARKS, None, model_dirs=default_model_dirs())
-            pipeline = MeasurementPipeline(engine, tracker=head_tracker(lens))
+            pipeline = MeasurementPipeline(engine, tracker=head_tracker(lens, network=witness_network(engine)))
             result = analyze_video(args.video, pipeline)
             if result.neutral is None:
                 raise InputError(f"{args.video}: no head found in the video")

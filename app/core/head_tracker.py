@@ -16,6 +16,9 @@ Two sources, each where it is good:
 The mesh has a say only when it has earned it: its landmarks fit the patient's own neutral face
 at its pose (:func:`mesh_fit_of_face_width`) and its track is verified (:mod:`app.core.mesh_track`);
 a "face" found on a profile, the chin, the scalp or a title neither anchors, rescues nor bounds.
+Where a trained network is installed it is the mesh's witness (:mod:`app.core.network_referee`):
+it verifies a face it reads alike, allows a rescue only where it sides with the mesh, and lets the
+mesh rescue a model that reads far more than the mesh (the stall on the way back from flexion).
 
 The model is built from the first frames with a face (offline) or from the neutral hold
 (live, :meth:`HeadTracker.rebuild_model`).
@@ -34,8 +37,9 @@ from app.core.camera_model import DEFAULT_HFOV_DEG, CameraAssumption, CameraIntr
 from app.core.crop import NOMINAL_HEAD_WIDTH_MM, HeadBox
 from app.core.head_model import HeadModel
 from app.core import quality as quality_scale
-from app.core.mesh_evidence import bound_by_mesh, mesh_fit_of_face_width, model_contradicts_mesh
+from app.core.mesh_evidence import bound_by_mesh, mesh_fit_of_face_width, model_contradicts_mesh, model_exceeds_mesh
 from app.core.mesh_track import VERIFY_AGREEMENT_DEG, MeshTrack, follow, proven, verified
+from app.core.network_referee import NetworkReferee
 from app.core.rigid_tracker import RigidHeadTracker, RigidPose, TrackerConfig
 from app.core.types import Frame, HeadObservation
 
@@ -91,6 +95,10 @@ class HeadTrackerConfig:
     # Beyond this much extension the mesh's pitch does not rescue the model (it over-reads there;
     # chosen on dev3_white_m1_office and dev3_mena_m1_dim_shelf, the only videos with such rescues).
     mesh_extension_trusted_deg: float = 30.0
+    # A model reading far more than the mesh is rescued (with the network's word) only while the mesh
+    # reads at most this (chosen on dev2_dim_toplight_3trials, whose rescues at 9-11 degrees were right,
+    # and the re-encoded dev3_white_m1_office, whose rescue at 18 was wrong: app.core.mesh_evidence).
+    mesh_exceeded_max_deg: float = 12.0
     mesh_bound_deg: float = 1.5  # the mesh's error on an axis where it sees little (bound_by_mesh)
     mesh_bound_per_yaw: float = 0.15  # ... growing with yaw: a profile distorts the mesh's fit
     # The mesh's pose is used only when the landmarks fit the patient's neutral face shape this well
@@ -122,10 +130,12 @@ NO_POSE = TrackedPose(None, None, 0.0, "")
 class HeadTracker:
     """Face mesh + body pose + rigid head-model tracking -> :class:`HeadObservation`."""
 
-    def __init__(self, face_detector=None, body_detector=None, config: HeadTrackerConfig | None = None):
+    def __init__(self, face_detector=None, body_detector=None, config: HeadTrackerConfig | None = None,
+                 referee: NetworkReferee | None = None):
         from app.core.landmark_detectors import BodyPoseDetector, FaceMeshDetector
 
         self.config = config or HeadTrackerConfig()
+        self.referee = referee  # the trained network as the mesh's witness (app.core.network_referee), if any
         self._face = face_detector if face_detector is not None else FaceMeshDetector()
         self._body = body_detector if body_detector is not None else optional_body_detector(BodyPoseDetector)
         self._camera: CameraIntrinsics | None = None
@@ -138,11 +148,6 @@ class HeadTracker:
         self._last_mesh: tuple[np.ndarray, float] | None = None
         self._mesh_track: MeshTrack | None = None
         self._mesh_fit = float("inf")
-
-    @classmethod
-    def for_camera(cls, camera: CameraAssumption) -> "HeadTracker":
-        """A tracker with the default detectors and settings, for this camera (field of view or calibration)."""
-        return cls(config=HeadTrackerConfig(camera=camera))
 
     def set_camera(self, camera: CameraAssumption) -> None:
         """Measure with another camera from the next frame on (a new calibration): the head model is rebuilt."""
@@ -160,6 +165,8 @@ class HeadTracker:
         self._model_buffer = []
         self._mesh_guess = None
         self._mesh_track = None
+        if self.referee is not None:
+            self.referee.reset()
 
     def close(self) -> None:
         for det in (self._face, self._body):
@@ -185,7 +192,7 @@ class HeadTracker:
             if self._model is None:
                 return HeadObservation(box=self._box_from_landmarks(mesh, body), face_landmarks=mesh,
                                        face_confidence=1.0 if mesh is not None else 0.0, body_landmarks=body)
-        pose = self._pose(ideal_mesh, gray, frame.timestamp)
+        pose = self._pose(ideal_mesh, gray, frame, head_box_from_mesh(mesh) if mesh is not None else None)
         box = self._box_from_pose(pose.rotation, pose.translation) if pose.rotation is not None else None
         if box is None:
             box = self._box_from_landmarks(mesh, body)
@@ -256,8 +263,10 @@ class HeadTracker:
         self._mesh_guess = (rvec.ravel(), tvec.ravel())
         return cv2.Rodrigues(rvec)[0], tvec.ravel()
 
-    def _pose(self, mesh, gray, time_s: float) -> "TrackedPose":
+    def _pose(self, mesh, gray, frame: Frame, mesh_box: HeadBox | None) -> "TrackedPose":
         cfg = self.config
+        time_s = frame.timestamp
+        referee = self.referee if mesh_box is not None else None
         tracker = self._tracker
         mesh_pose = self._mesh_pose(mesh) if mesh is not None else None
         near_neutral = at_rest = False
@@ -275,21 +284,31 @@ class HeadTracker:
         was_trusted = mesh_pose is not None and self._mesh_track is not None and self._mesh_track.verified
         tracked: RigidPose | None = tracker.update(gray, allow_seed_anchored=near_neutral and at_rest and was_trusted)
         trusted_mesh = self._follow_mesh(mesh_pose, time_s, near_neutral)
+        if not trusted_mesh and mesh_pose is not None and referee is not None:
+            if referee.vouches_for(frame, mesh_box, mesh_pose[0]):
+                self._mesh_track = verified(self._mesh_track)  # the network sees the face the mesh found
+                trusted_mesh = True
         near_neutral = near_neutral and trusted_mesh
         # The mesh under-reads angles as they grow, so it anchors the model only while the head
         # rests near neutral, never at the start of a movement.
-        anchor = near_neutral and at_rest
+        anchor = resting = near_neutral and at_rest
         model_angles = angles_from_matrix(tracked.rotation) if tracked is not None and mesh_pose is not None else None
         if model_angles is not None and not anchor:
             astray = self._model_went_astray(mesh_pose[0], mesh_angles, tracked.rotation, model_angles, near_neutral)
+            if not astray and trusted_mesh and referee is not None and model_exceeds_mesh(model_angles, mesh_angles, cfg):
+                astray = referee.vouches_for(frame, mesh_box, mesh_pose[0])  # the network sides with the mesh
             if not astray and rotation_angle_deg(tracked.rotation, mesh_pose[0]) <= VERIFY_AGREEMENT_DEG:
                 self._mesh_track = verified(self._mesh_track)  # the model agrees: this face is the patient's
                 trusted_mesh = True
             anchor = astray and trusted_mesh
+            if anchor and referee is not None:
+                anchor = referee.prefers_mesh(frame, mesh_box, mesh_pose[0], tracked.rotation)
         if not trusted_mesh:
             mesh_angles = None  # a face the mesh has not earned neither rescues nor bounds the model
         if anchor:
             rotation, translation = mesh_pose
+            if resting and referee is not None:
+                referee.learn(frame, mesh_box, rotation)  # the network's zero, where the mesh is right
             self._since_anchor += 1
             drift = 0.0 if tracked is None else rotation_angle_deg(tracked.rotation, rotation)
             if tracked is None or drift > cfg.reanchor_disagreement_deg or self._since_anchor >= cfg.reanchor_every:

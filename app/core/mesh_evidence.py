@@ -55,6 +55,24 @@ def model_contradicts_mesh(model: HeadAngles, mesh: HeadAngles, cfg: HeadTracker
     return bool(value[main] < low[main] if seen[main] > 0 else value[main] > high[main])
 
 
+def model_exceeds_mesh(model: HeadAngles, mesh: HeadAngles, cfg: HeadTrackerConfig) -> bool:
+    """The model reads far more than the mesh allows on the axis the mesh sees turned most.
+
+    Alone this is no sign that the model is lost (the mesh under-reads by half or more at end
+    range), but it is the shape of the stall on the way back from flexion: the features stick to
+    the scalp and the model stays at 45-50 degrees while the returning face reads 10. Only a third
+    reading can tell the two apart (app.core.network_referee), and only while the mesh reads a
+    small angle (``mesh_exceeded_max_deg``): further out the mesh and the network under-read
+    together (a face with hair at 42 degrees of flexion: mesh 18, network 26, model 46).
+    """
+    seen, value = mesh.as_array(), model.as_array()
+    main = int(np.argmax(np.abs(seen)))
+    if not cfg.mesh_trusted_deg <= abs(seen[main]) <= cfg.mesh_exceeded_max_deg:
+        return False
+    low, high = mesh_allows(mesh, cfg.recover_disagreement_deg, cfg.mesh_bound_per_yaw)
+    return bool(value[main] > high[main] if seen[main] > 0 else value[main] < low[main])
+
+
 def bound_by_mesh(model: HeadAngles, mesh: HeadAngles, trusted_deg: float, tolerance_deg: float,
                   tolerance_per_yaw: float) -> HeadAngles:
     """The model's angles, each kept where the face mesh says it can be when the mesh sees little on it.

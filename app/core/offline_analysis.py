@@ -113,7 +113,7 @@ def smooth_offline(samples: list[PoseSample]) -> list[PoseSample]:
 
 
 def summary_dict(result: AnalysisResult, engine: str, video: str | Path, camera: CameraAssumption | None = None,
-                 head_trackers: int | None = None) -> dict:
+                 head_trackers: int | None = None, witness_network: str | None = None) -> dict:
     from app.core.angles import angles_from_matrix
 
     neutral = None
@@ -135,6 +135,7 @@ def summary_dict(result: AnalysisResult, engine: str, video: str | Path, camera:
         "camera_hfov_deg": camera.hfov_deg if camera else None,
         "camera_hfov_source": camera.source if camera else None,
         "head_trackers": head_trackers,  # how many trackers voted (app.core.tracker_ensemble)
+        "witness_network": witness_network,  # the model that checked them and witnessed for the face mesh, if any
         "frames_per_second": result.frames_per_second,
         "stage_ms": result.stage_ms,
     }
@@ -142,9 +143,9 @@ def summary_dict(result: AnalysisResult, engine: str, video: str | Path, camera:
 
 def write_summary_json(
     result: AnalysisResult, engine: str, video: str | Path, path: str | Path, camera: CameraAssumption | None = None,
-    head_trackers: int | None = None,
+    head_trackers: int | None = None, witness_network: str | None = None,
 ) -> None:
-    summary = summary_dict(result, engine, video, camera, head_trackers)
+    summary = summary_dict(result, engine, video, camera, head_trackers, witness_network)
     # The six maxima also at top level, under the names README's command table gives `analyze --json`.
     summary.update(summary["maxima_deg"])
     Path(path).write_text(json.dumps(summary, indent=2), encoding="utf-8")

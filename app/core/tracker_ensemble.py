@@ -25,7 +25,8 @@ import numpy as np
 from app.core import quality as quality_scale
 from app.core.angles import mean_rotation, rotation_angle_deg
 from app.core.camera_model import CameraAssumption
-from app.core.types import Frame, HeadObservation
+from app.core.network_referee import NetworkReferee
+from app.core.types import Frame, HeadObservation, PoseEngine
 
 if TYPE_CHECKING:  # the CLI reads DEFAULT_MEMBERS before anything imports OpenCV
     from app.core.head_tracker import HeadTracker, HeadTrackerConfig
@@ -72,7 +73,7 @@ class TrackerEnsemble:
     """Drop-in for :class:`HeadTracker` (``process``, ``rebuild_model``, ``set_camera``, ``config``)."""
 
     def __init__(self, face_detector=None, body_detector=None, config: HeadTrackerConfig | None = None,
-                 ensemble: EnsembleConfig | None = None) -> None:
+                 ensemble: EnsembleConfig | None = None, referee: NetworkReferee | None = None) -> None:
         from app.core.head_tracker import HeadTracker, HeadTrackerConfig, optional_body_detector
         from app.core.landmark_detectors import BodyPoseDetector, FaceMeshDetector
 
@@ -84,7 +85,7 @@ class TrackerEnsemble:
         body = body_detector if body_detector is not None else optional_body_detector(BodyPoseDetector)
         self._shared = (SharedDetector(face), SharedDetector(body))
         self.members = [
-            HeadTracker(*self._shared, config=_member_config(base, k * self.ensemble.phase_step_frames))
+            HeadTracker(*self._shared, config=_member_config(base, k * self.ensemble.phase_step_frames), referee=referee)
             for k in range(self.ensemble.members)
         ]
 
@@ -115,13 +116,18 @@ class TrackerEnsemble:
         return combine([member.process(frame) for member in self.members], self.ensemble.agree_deg)
 
 
-def head_tracker(camera: CameraAssumption, members: int = DEFAULT_MEMBERS) -> "HeadTracker | TrackerEnsemble":
-    """The measuring core's tracker for this camera: one :class:`HeadTracker`, or ``members`` combined."""
+def head_tracker(camera: CameraAssumption, members: int = DEFAULT_MEMBERS,
+                 network: PoseEngine | None = None) -> "HeadTracker | TrackerEnsemble":
+    """The measuring core's tracker for this camera: one :class:`HeadTracker`, or ``members`` combined;
+    with ``network`` (a trained model's engine, unchecked), that network is the face mesh's witness
+    (app.core.network_referee)."""
     from app.core.head_tracker import HeadTracker, HeadTrackerConfig
 
+    referee = None if network is None else NetworkReferee(network)
+    config = HeadTrackerConfig(camera=camera)
     if members == 1:
-        return HeadTracker.for_camera(camera)
-    return TrackerEnsemble(config=HeadTrackerConfig(camera=camera), ensemble=EnsembleConfig(members=members))
+        return HeadTracker(config=config, referee=referee)
+    return TrackerEnsemble(config=config, ensemble=EnsembleConfig(members=members), referee=referee)
 
 
 def _member_config(base: HeadTrackerConfig, phase_frames: int) -> HeadTrackerConfig:

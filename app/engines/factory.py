@@ -95,3 +95,9 @@ def _create_landmarks_engine(
         return LandmarksEngine()
     log.info("the tracker's readings are checked against %s", network.info.name)
     return LandmarksEngine(network)
+
+
+def witness_network(engine: PoseEngine) -> PoseEngine | None:
+    """The network that checks a ``landmarks`` engine, unchecked itself: the head tracker's witness for
+    the face mesh (app.core.network_referee); None for other engines and where none is installed."""
+    return getattr(engine, "network", None) if engine.name == EngineName.LANDMARKS else None

@@ -49,9 +49,9 @@ def build_pipeline(
     calibration: Any | None = None,
 ) -> tuple[Any, EngineInfo]:
     """The measuring pipeline with the chosen engine (imports deferred: they are heavy)."""
-    from app.core.head_tracker import HeadTracker
     from app.core.pipeline import MeasurementPipeline
-    from app.engines.factory import create_engine
+    from app.core.tracker_ensemble import head_tracker
+    from app.engines.factory import create_engine, witness_network
     from app.model_folders import default_model_dirs
 
     eng = create_engine(engine, Path(model) if model else None, device, default_model_dirs())
@@ -67,7 +67,9 @@ def build_pipeline(
             "file": str(model_info.path),
         }
     camera = camera_assumption(camera_hfov_deg, calibration)
-    return MeasurementPipeline(engine=eng, tracker=HeadTracker.for_camera(camera), calibration_seconds=calibration_s), info
+    # One tracker live (three would halve the frame rate), with the installed network as the mesh's witness.
+    tracker = head_tracker(camera, members=1, network=witness_network(eng))
+    return MeasurementPipeline(engine=eng, tracker=tracker, calibration_seconds=calibration_s), info
 
 
 def camera_assumption(hfov_setting: float | None, calibration: Any | None = None) -> Any:

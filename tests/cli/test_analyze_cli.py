@@ -112,3 +112,18 @@ def test_the_number_of_trackers_is_chosen_said_and_checked(tmp_path, capsys, dem
         assert json.loads(summary.read_text())["head_trackers"] == int(trackers)
     code, _, err = _run(["analyze", str(clip), "--csv", str(tmp_path / "x.csv"), "--trackers", "0"], capsys)
     assert code == 2 and "--trackers" in err and "Traceback" not in err
+
+
+def test_the_network_that_witnessed_is_named_and_none_when_each_measures_alone(tmp_path, capsys, demo_video):
+    from app.engines.factory import default_model_path
+    from app.model_folders import default_model_dirs
+
+    clip = tmp_path / "turn.avi"
+    _clip(demo_video, clip, 40)
+    installed = default_model_path(default_model_dirs(), warn_if_several=False).stem
+    for extra, named in (([], installed), (["--no-cross-check"], None)):
+        summary = tmp_path / "s.json"
+        args = ["analyze", str(clip), "--csv", str(tmp_path / "x.csv"), "--json", str(summary), "--trackers", "1",
+                "--no-progress", *extra]
+        assert _run(args, capsys)[0] == 0
+        assert json.loads(summary.read_text())["witness_network"] == named

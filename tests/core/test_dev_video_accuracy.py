@@ -2,7 +2,8 @@
 
 Bounds from issue 3: a pose on every frame, end-range error <= 3° per movement, MAE <= 1.5° per
 axis (on the filtered angles that the CSV's main columns carry), measured as ``analyze`` measures:
-with its three trackers (app.core.tracker_ensemble) and the assumed 62° lens.
+with its three trackers (app.core.tracker_ensemble), the shipped network as their witness and the
+assumed 62° lens.
 """
 
 import sys
@@ -18,13 +19,14 @@ from app.core.offline_analysis import analyze_video  # noqa: E402
 from app.core.pipeline import MeasurementPipeline  # noqa: E402
 from app.core.sample_csv import write_samples_csv  # noqa: E402
 from app.core.tracker_ensemble import DEFAULT_MEMBERS, head_tracker  # noqa: E402
-from app.engines.factory import create_engine  # noqa: E402
+from app.engines.factory import create_engine, witness_network  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def dev_score(tmp_path_factory, demo_video, demo_truth):
-    tracker = head_tracker(CameraAssumption(DEFAULT_HFOV_DEG), DEFAULT_MEMBERS)
-    result = analyze_video(demo_video, MeasurementPipeline(create_engine("landmarks", None), tracker=tracker))
+    engine = create_engine("landmarks", None)  # checked by the shipped network, which is the mesh's witness
+    tracker = head_tracker(CameraAssumption(DEFAULT_HFOV_DEG), DEFAULT_MEMBERS, witness_network(engine))
+    result = analyze_video(demo_video, MeasurementPipeline(engine, tracker=tracker))
     out = tmp_path_factory.mktemp("dev") / "analysis.csv"
     write_samples_csv(result.samples, out)
     return score(out, demo_truth)

@@ -2,6 +2,7 @@
 
 from app.core.angles import HeadAngles
 from app.core.head_tracker import HeadTrackerConfig, bound_by_mesh, model_contradicts_mesh
+from app.core.mesh_evidence import model_exceeds_mesh
 
 
 def _bound(model, mesh):
@@ -54,3 +55,17 @@ def test_the_mesh_reading_more_extension_than_the_model_past_30_degrees_is_no_re
     assert not _astray((-3.8, -50.8, -1.4), (-2.2, -40.0, -1.3))
     # At 21 degrees the mesh is still believed: the model at -11.7 had lost half the extension.
     assert _astray((-0.3, -22.0, -0.1), (-1.6, -11.7, 0.0))
+
+
+def _exceeds(mesh, model):
+    return model_exceeds_mesh(HeadAngles(*model), HeadAngles(*mesh), HeadTrackerConfig())
+
+
+def test_a_model_reading_far_more_than_the_mesh_allows_is_the_shape_of_a_stall():
+    # dev2_dim_toplight_3trials on the way back from flexion: truth 15, mesh 9, model stuck at 43.
+    assert _exceeds((-0.5, 9.0, 0.2), (-0.4, 43.3, 0.2))
+    assert _exceeds((-10.0, 1.0, 0.0), (-40.0, 1.0, 0.0))
+    assert not _exceeds((-0.5, 9.0, 0.2), (-0.4, 27.0, 0.2))  # within twice the mesh and the rescue tolerance
+    assert not _exceeds((-0.5, 3.0, 0.2), (-0.4, 43.3, 0.2))  # the mesh sees no turn: model_contradicts_mesh's case
+    # Past 12 degrees the mesh (and the network) under-read together: the re-encoded office face, 42 degrees flexed.
+    assert not _exceeds((-2.8, 18.4, 2.8), (-0.9, 45.9, 1.8))
