@@ -295,13 +295,13 @@ class HeadTracker:
         model_angles = angles_from_matrix(tracked.rotation) if tracked is not None and mesh_pose is not None else None
         if model_angles is not None and not anchor:
             astray = self._model_went_astray(mesh_pose[0], mesh_angles, tracked.rotation, model_angles, near_neutral)
-            if not astray and trusted_mesh and referee is not None and model_exceeds_mesh(model_angles, mesh_angles, cfg):
-                astray = referee.vouches_for(frame, mesh_box, mesh_pose[0])  # the network sides with the mesh
+            if not astray and trusted_mesh and referee is not None:
+                astray = self._witness_sees_a_stall(referee, frame, mesh_box, mesh_pose[0], mesh_angles, model_angles)
             if not astray and rotation_angle_deg(tracked.rotation, mesh_pose[0]) <= VERIFY_AGREEMENT_DEG:
                 self._mesh_track = verified(self._mesh_track)  # the model agrees: this face is the patient's
                 trusted_mesh = True
             anchor = astray and trusted_mesh
-            if anchor and referee is not None:
+            if anchor and referee is not None:  # a rescue the network finds farther from the head than the model is not made
                 anchor = referee.prefers_mesh(frame, mesh_box, mesh_pose[0], tracked.rotation)
         if not trusted_mesh:
             mesh_angles = None  # a face the mesh has not earned neither rescues nor bounds the model
@@ -346,6 +346,11 @@ class HeadTracker:
         if near_neutral and rotation_angle_deg(model_rotation, mesh_rotation) > cfg.recover_disagreement_deg:
             return True
         return model_contradicts_mesh(model, mesh, cfg)
+
+    def _witness_sees_a_stall(self, referee: NetworkReferee, frame: Frame, mesh_box: HeadBox, mesh_rotation: np.ndarray,
+                              mesh: HeadAngles, model: HeadAngles) -> bool:
+        """The model reads far more than the mesh allows and the network sides with the mesh: the model stalled."""
+        return model_exceeds_mesh(model, mesh, self.config) and referee.vouches_for(frame, mesh_box, mesh_rotation)
 
     def _within_mesh_bounds(self, model_rotation: np.ndarray, model: HeadAngles, mesh: HeadAngles) -> np.ndarray:
         cfg = self.config

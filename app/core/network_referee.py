@@ -14,7 +14,11 @@ apart is the head:
 * **vouch**: an unverified mesh track the network agrees with (within the mesh track's own
   ``VERIFY_AGREEMENT_DEG``) is the patient's face, as when the model agrees with it;
 * **referee**: a rescue (the model replaced by the mesh) is made only where the network is closer
-  to the mesh than to the model.
+  to the mesh than to the model;
+* **confirm a stall**: a model reading far more than the mesh allows is rescued where the network
+  vouches for the mesh (app.core.mesh_evidence.model_exceeds_mesh);
+* **judge a split vote**: the ensemble gathers around a member the network agrees with where it
+  contradicts the majority (app.core.tracker_ensemble.combine).
 
 The network's zero differs from the tracker's; the offset between them (app.core.reading_offset)
 is learnt at the frames where the mesh anchors the model. Until it is, the referee has no say.

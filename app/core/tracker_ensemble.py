@@ -10,6 +10,9 @@ went astray, the mean of those that agree narrows the small drift, and where no 
 the reading is not trusted (docs/MEASURING_CORE.md, "Three trackers"). What every member gets
 wrong alike (a stall that comes from the image itself) the vote cannot mend.
 
+Where a trained network is the trackers' witness (app.core.network_referee), it also judges the
+vote: a majority it contradicts gives way to a member it agrees with, still disputed.
+
 The members differ only in *when* they reseed and add keyframes (``TrackerConfig.phase_frames``),
 so each follows its own set of features with the same, tuned settings. The face mesh and the body
 pose run once per frame and are shared (:class:`SharedDetector`).
@@ -17,7 +20,9 @@ pose run once per frame and are shared (:class:`SharedDetector`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,12 +31,15 @@ from app.core import quality as quality_scale
 from app.core.angles import mean_rotation, rotation_angle_deg
 from app.core.camera_model import CameraAssumption
 from app.core.network_referee import NetworkReferee
-from app.core.types import Frame, HeadObservation, PoseEngine
+from app.core.types import Frame, HeadBox, HeadObservation, PoseEngine
 
 if TYPE_CHECKING:  # the CLI reads DEFAULT_MEMBERS before anything imports OpenCV
     from app.core.head_tracker import HeadTracker, HeadTrackerConfig
 
 DEFAULT_MEMBERS = 3
+# The network contradicts the vote beyond this (the engines' cross-check limit, app.engines.tracker_check,
+# whose value it repeats because the core imports no engine): a member it agrees with is preferred.
+JUDGE_LIMIT_DEG = 10.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ class TrackerEnsemble:
         face = face_detector if face_detector is not None else FaceMeshDetector()
         body = body_detector if body_detector is not None else optional_body_detector(BodyPoseDetector)
         self._shared = (SharedDetector(face), SharedDetector(body))
+        self.referee = referee
         self.members = [
             HeadTracker(*self._shared, config=_member_config(base, k * self.ensemble.phase_step_frames), referee=referee)
             for k in range(self.ensemble.members)
@@ -113,7 +122,12 @@ class TrackerEnsemble:
     def process(self, frame: Frame) -> HeadObservation:
         for detector in self._shared:
             detector.next_frame()
-        return combine([member.process(frame) for member in self.members], self.ensemble.agree_deg)
+        observations = [member.process(frame) for member in self.members]
+        judge = None
+        if self.referee is not None and self.referee.ready:
+            def judge(box: HeadBox, rotation: np.ndarray) -> float | None:
+                return self.referee.disagreement_deg(frame, box, rotation)
+        return combine(observations, self.ensemble.agree_deg, judge)
 
 
 def head_tracker(camera: CameraAssumption, members: int = DEFAULT_MEMBERS,
@@ -134,26 +148,47 @@ def _member_config(base: HeadTrackerConfig, phase_frames: int) -> HeadTrackerCon
     return replace(base, tracking=replace(base.tracking, phase_frames=phase_frames))
 
 
-def combine(observations: list[HeadObservation], agree_deg: float) -> HeadObservation:
+def combine(observations: list[HeadObservation], agree_deg: float,
+            judge: Callable[[HeadBox, np.ndarray], float | None] | None = None) -> HeadObservation:
     """One reading from every member's observation: the mean of those within ``agree_deg`` of the medoid.
 
     Without a majority of all the members behind it (members lost, or apart), the reading keeps its
     angles but is not trusted (``quality.DISPUTED``, ``tracked_disputed``): which member is right
     the image has not decided.
+
+    ``judge`` (the network, app.core.network_referee: its disagreement with a rotation, read in a
+    box) re-centres the vote where it contradicts the majority's mean by more than
+    ``JUDGE_LIMIT_DEG`` but not some member: that member and those near it make the reading, which
+    is disputed unless they are a majority.
     """
     posed = [o for o in observations if o.tracked_rotation is not None]
     if not posed:
         return observations[0]
     rotations = [o.tracked_rotation for o in posed]
-    medoid = min(range(len(posed)), key=lambda k: sum(rotation_angle_deg(rotations[k], r) for r in rotations))
-    agreeing = [o for o, r in zip(posed, rotations) if rotation_angle_deg(r, rotations[medoid]) <= agree_deg]
+    centre = min(range(len(posed)), key=lambda k: sum(rotation_angle_deg(rotations[k], r) for r in rotations))
+    if judge is not None and posed[centre].box is not None:
+        centre = _judged_centre(rotations, centre, agree_deg, partial(judge, posed[centre].box))
+    agreeing = [o for o, r in zip(posed, rotations) if rotation_angle_deg(r, rotations[centre]) <= agree_deg]
     quality = float(np.median([o.tracked_quality for o in agreeing]))
     majority = 2 * len(agreeing) > len(observations)
     if not majority:
         quality = min(quality, quality_scale.DISPUTED)
     return replace(
-        posed[medoid],
+        posed[centre],
         tracked_rotation=mean_rotation([o.tracked_rotation for o in agreeing]),
         tracked_quality=quality,
         tracked_disputed=not majority,
     )
+
+
+def _judged_centre(rotations: list[np.ndarray], medoid: int, agree_deg: float,
+                   judge: Callable[[np.ndarray], float | None]) -> int:
+    """The member the vote gathers around: the medoid, unless the judge contradicts the mean of those near it
+    and agrees with another member (then the member it finds nearest)."""
+    near = [r for r in rotations if rotation_angle_deg(r, rotations[medoid]) <= agree_deg]
+    verdict = judge(mean_rotation(near))
+    if verdict is None or verdict <= JUDGE_LIMIT_DEG:
+        return medoid
+    verdicts = [(d, k) for k, d in enumerate(judge(r) for r in rotations) if d is not None]
+    best, k = min(verdicts, default=(None, medoid))
+    return k if best is not None and best <= JUDGE_LIMIT_DEG else medoid

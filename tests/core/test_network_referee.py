@@ -95,14 +95,15 @@ def test_a_new_head_model_unlearns_the_zero():
 
 
 class _CountingNetwork(_Network):
-    """Counts its runs per frame; reads whatever box it is given."""
+    """Counts its runs per frame and box; reads whatever box it is given."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.runs_per_frame: dict[int, int] = {}
+        self.runs: dict[tuple[int, HeadBox], int] = {}
 
     def estimate(self, frame: Frame, head: HeadObservation) -> EngineResult:
-        self.runs_per_frame[frame.index] = self.runs_per_frame.get(frame.index, 0) + 1
+        key = (frame.index, head.box)
+        self.runs[key] = self.runs.get(key, 0) + 1
         return EngineResult(rotation=NETWORK_ZERO.T, quality=1.0, source=self.name)
 
 
@@ -121,5 +122,5 @@ def test_three_trackers_share_one_witness_that_learns_its_zero_at_neutral(demo_v
     finally:
         ensemble.close()
     assert all(member.referee is referee for member in ensemble.members)
-    assert referee.ready and network.runs_per_frame
-    assert max(network.runs_per_frame.values()) == 1
+    assert referee.ready and network.runs
+    assert max(network.runs.values()) == 1  # once per frame and box: the face mesh's, the vote's
