@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads (0 = its default)")
     args = p.parse_args(argv)
 
-    from app.core.head_tracker import head_box_from_mesh
+    from app.core.head_boxes import head_box_from_mesh
     from app.core.landmark_detectors import FaceMeshDetector
     from app.engines.factory import default_model_path
     from app.engines.model_registry import REPO_MODELS_DIR

@@ -35,6 +35,7 @@ import numpy as np
 from app.core.angles import HeadAngles, angles_from_matrix, matrix_from_angles, rotation_angle_deg
 from app.core.camera_model import DEFAULT_HFOV_DEG, CameraAssumption, CameraIntrinsics
 from app.core.crop import NOMINAL_HEAD_WIDTH_MM, HeadBox
+from app.core.head_boxes import head_box_from_landmarks, head_box_from_mesh
 from app.core.head_model import HeadModel
 from app.core import quality as quality_scale
 from app.core.mesh_evidence import bound_by_mesh, mesh_fit_of_face_width, model_contradicts_mesh, model_exceeds_mesh
@@ -48,16 +49,6 @@ log = logging.getLogger(__name__)
 SOURCE_MESH = "face mesh"
 SOURCE_MODEL = "model tracking"
 SOURCE_MESH_ONLY = "face mesh (untrusted)"
-
-# Body-pose landmark indices (MediaPipe Pose).
-NOSE, LEFT_EAR, RIGHT_EAR = 0, 7, 8
-
-# Head boxes before (or without) a head model, from the face mesh or the body pose's head points.
-FACE_OVAL_OF_HEAD_WIDTH = 0.85  # the face oval the mesh covers is ~85% of the head's breadth
-HEAD_ABOVE_FACE_OF_WIDTH = 0.1  # the skull's centre lies above the face's: shift the box up this share
-EAR_SPAN_OF_HEAD_WIDTH = 1.2  # the head (hair, skull) reaches a little beyond the ear landmarks
-MIN_BODY_BOX_PX = 20.0  # a box from two close body points is never smaller than this (a crop needs pixels)
-BODY_POINT_VISIBLE = 0.5  # MediaPipe Pose visibility above which a head point is used
 
 # The quality of model tracking (_model_quality, below quality.MODEL_MAX): full only with enough
 # tracked features and a small reprojection error, lower in proportion as either falls short.
@@ -190,12 +181,12 @@ class HeadTracker:
         if self._model is None:
             self._collect_model(ideal_mesh, gray)
             if self._model is None:
-                return HeadObservation(box=self._box_from_landmarks(mesh, body), face_landmarks=mesh,
+                return HeadObservation(box=head_box_from_landmarks(mesh, body), face_landmarks=mesh,
                                        face_confidence=1.0 if mesh is not None else 0.0, body_landmarks=body)
         pose = self._pose(ideal_mesh, gray, frame, head_box_from_mesh(mesh) if mesh is not None else None)
         box = self._box_from_pose(pose.rotation, pose.translation) if pose.rotation is not None else None
         if box is None:
-            box = self._box_from_landmarks(mesh, body)
+            box = head_box_from_landmarks(mesh, body)
         return HeadObservation(
             box=box,
             face_landmarks=mesh,
@@ -294,15 +285,8 @@ class HeadTracker:
         anchor = resting = near_neutral and at_rest
         model_angles = angles_from_matrix(tracked.rotation) if tracked is not None and mesh_pose is not None else None
         if model_angles is not None and not anchor:
-            astray = self._model_went_astray(mesh_pose[0], mesh_angles, tracked.rotation, model_angles, near_neutral)
-            if not astray and trusted_mesh and referee is not None:
-                astray = self._witness_sees_a_stall(referee, frame, mesh_box, mesh_pose[0], mesh_angles, model_angles)
-            if not astray and rotation_angle_deg(tracked.rotation, mesh_pose[0]) <= VERIFY_AGREEMENT_DEG:
-                self._mesh_track = verified(self._mesh_track)  # the model agrees: this face is the patient's
-                trusted_mesh = True
-            anchor = astray and trusted_mesh
-            if anchor and referee is not None:  # a rescue the network finds farther from the head than the model is not made
-                anchor = referee.prefers_mesh(frame, mesh_box, mesh_pose[0], tracked.rotation)
+            anchor, trusted_mesh = self._rescue_due(frame, mesh_box, mesh_pose[0], mesh_angles, tracked.rotation,
+                                                    model_angles, near_neutral, trusted_mesh)
         if not trusted_mesh:
             mesh_angles = None  # a face the mesh has not earned neither rescues nor bounds the model
         if anchor:
@@ -347,10 +331,21 @@ class HeadTracker:
             return True
         return model_contradicts_mesh(model, mesh, cfg)
 
-    def _witness_sees_a_stall(self, referee: NetworkReferee, frame: Frame, mesh_box: HeadBox, mesh_rotation: np.ndarray,
-                              mesh: HeadAngles, model: HeadAngles) -> bool:
-        """The model reads far more than the mesh allows and the network sides with the mesh: the model stalled."""
-        return model_exceeds_mesh(model, mesh, self.config) and referee.vouches_for(frame, mesh_box, mesh_rotation)
+    def _rescue_due(self, frame: Frame, mesh_box: HeadBox | None, mesh_rotation: np.ndarray, mesh: HeadAngles,
+                    model_rotation: np.ndarray, model: HeadAngles, near_neutral: bool,
+                    trusted_mesh: bool) -> tuple[bool, bool]:
+        """Whether the mesh replaces the model on this frame, and whether the mesh is trusted now."""
+        referee = self.referee if mesh_box is not None else None
+        astray = self._model_went_astray(mesh_rotation, mesh, model_rotation, model, near_neutral)
+        if not astray and trusted_mesh and referee is not None and model_exceeds_mesh(model, mesh, self.config):
+            astray = referee.vouches_for(frame, mesh_box, mesh_rotation)  # the network sides with the mesh: a stall
+        if not astray and rotation_angle_deg(model_rotation, mesh_rotation) <= VERIFY_AGREEMENT_DEG:
+            self._mesh_track = verified(self._mesh_track)  # the model agrees: this face is the patient's
+            trusted_mesh = True
+        rescue = astray and trusted_mesh
+        if rescue and referee is not None:  # not where the network finds the mesh farther from the head than the model
+            rescue = referee.prefers_mesh(frame, mesh_box, mesh_rotation, model_rotation)
+        return rescue, trusted_mesh
 
     def _within_mesh_bounds(self, model_rotation: np.ndarray, model: HeadAngles, mesh: HeadAngles) -> np.ndarray:
         cfg = self.config
@@ -366,30 +361,6 @@ class HeadTracker:
         px = self._camera.distort(self._camera.project(center[None, :]))[0]
         width = self._camera.fx * NOMINAL_HEAD_WIDTH_MM / center[2]
         return HeadBox(float(px[0]), float(px[1]), float(width))
-
-    @staticmethod
-    def _box_from_landmarks(mesh: np.ndarray | None, body: np.ndarray | None) -> HeadBox | None:
-        if mesh is not None:
-            return head_box_from_mesh(mesh)
-        if body is not None:
-            pts = body[[NOSE, LEFT_EAR, RIGHT_EAR]]
-            seen = pts[pts[:, 3] > BODY_POINT_VISIBLE]
-            if len(seen) >= 2:
-                span = float(np.ptp(seen[:, 0]))
-                ears = body[[LEFT_EAR, RIGHT_EAR], :2]
-                width = max(span, float(np.linalg.norm(ears[0] - ears[1]))) * EAR_SPAN_OF_HEAD_WIDTH
-                c = seen[:, :2].mean(axis=0)
-                return HeadBox(float(c[0]), float(c[1]), max(width, MIN_BODY_BOX_PX))
-        return None
-
-
-def head_box_from_mesh(mesh: np.ndarray) -> HeadBox:
-    """The head box around face-mesh pixels: wider than the face oval, centred a little above it."""
-    x0, y0 = mesh[:, :2].min(axis=0)
-    x1, y1 = mesh[:, :2].max(axis=0)
-    width = (x1 - x0) / FACE_OVAL_OF_HEAD_WIDTH
-    return HeadBox(float((x0 + x1) / 2), float((y0 + y1) / 2 - HEAD_ABOVE_FACE_OF_WIDTH * width), float(width))
-
 
 def optional_body_detector(factory):
     """The body pose detector, or None with a warning where its model is missing."""
