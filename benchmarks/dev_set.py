@@ -8,7 +8,8 @@ camera's ``hfov_deg``), like the project's shared dev set. Each video is analyse
 ``main.py analyze --hfov`` (as a clinician who knows their camera would) and scored with
 ``benchmarks/score_video.py``. Prints one row per video and a summary line: worst and mean
 end-range error, worst session maximum, share of frames off by more than 10 degrees, 95th
-percentile frame error, per-axis MAE, frames/s. ``--perturb`` adds, per video, copies made by
+percentile frame error, per-axis MAE, the share of frames trusted and how many trusted frames are off
+by more than 10 degrees (``>10° tr``: confident wrong readings), frames/s. ``--perturb`` adds, per video, copies made by
 ``benchmarks/robustness.py``'s variants (re-encoded, noisy, 15 frames/s, half size, ...), each with
 its matching truth, as rows ``NAME+VARIANT`` (the compression noise alone moves end ranges).
 """
@@ -84,7 +85,7 @@ def analyse(video: Path, truth: Path, hfov: float | None, out: Path, extra: list
 
 def print_table(runs: list[VideoRun]) -> None:
     print(f"{'video':30s} {'pose':>6s} {'worst ER':>8s} {'mean ER':>7s} {'max sess':>8s} {'>10°':>6s} {'p95':>5s} "
-          f"{'worst':>6s} {'MAE y/p/r':>15s} {'trusted':>7s} {'ok5':>6s} {'fps':>5s}")
+          f"{'worst':>6s} {'MAE y/p/r':>15s} {'trusted':>7s} {'ok5':>6s} {'>10° tr':>7s} {'fps':>5s}")
     for run in runs:
         if run.score is None:
             print(f"{run.name:30s} failed: {run.error}")
@@ -94,7 +95,8 @@ def print_table(runs: list[VideoRun]) -> None:
         mae = "/".join(f"{v:.2f}" for v in s.mae.values())
         print(f"{run.name:30s} {s.pose_rate:6.1%} {s.worst_end_range:8.1f} {sum(errors) / len(errors):7.2f} "
               f"{s.worst_session_maximum:8.1f} {s.gross_share:6.1%} {s.p95_error:5.1f} {s.worst_error:6.1f} "
-              f"{mae:>15s} {s.trusted_share:7.1%} {s.trusted_within_5:6.1%} {run.frames_per_second:5.0f}")
+              f"{mae:>15s} {s.trusted_share:7.1%} {s.trusted_within_5:6.1%} {s.trusted_gross_frames:7d} "
+              f"{run.frames_per_second:5.0f}")
 
 
 def print_summary(runs: list[VideoRun]) -> None:
@@ -106,12 +108,15 @@ def print_summary(runs: list[VideoRun]) -> None:
     within3 = sum(e <= 3.0 for e in errors) / len(errors)
     within5 = sum(e <= 5.0 for e in errors) / len(errors)  # the bar of the onnx engine alone (docs/TRAINING.md)
     mae = [max(s.mae.values()) for s in scored]
+    posed = sum(round(s.frames * s.pose_rate) for s in scored)
+    gross, confident = sum(s.gross_frames for s in scored), sum(s.trusted_gross_frames for s in scored)
     print(f"summary over {len(scored)} videos ({len(errors)} movements): worst end range {max(errors):.1f}°, "
           f"mean {sum(errors) / len(errors):.2f}°, {within3:.0%} within 3°, {within5:.0%} within 5°; worst session maximum "
           f"{max(s.worst_session_maximum for s in scored):.1f}°; frames off > 10° up to "
           f"{max(s.gross_share for s in scored):.1%}; p95 frame error up to {max(s.p95_error for s in scored):.1f}°; "
           f"worst per-axis MAE {max(mae):.2f}°; pose on {min(s.pose_rate for s in scored):.1%}+ of frames; trusted "
-          f"frames within 5°: {min(s.trusted_within_5 for s in scored):.1%} at worst")
+          f"frames within 5°: {min(s.trusted_within_5 for s in scored):.1%} at worst; in all {gross} of {posed} frames "
+          f"off > 10° ({gross / max(1, posed):.2%}), {confident} of them trusted")
 
 
 def main(argv: list[str] | None = None) -> int:

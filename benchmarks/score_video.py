@@ -54,6 +54,8 @@ class Score:
     session_maxima: dict[str, tuple[float, float, float]] | None = None  # direction -> (true, estimated, error)
     trusted_share: float = math.nan  # of frames with a pose, at app.core.quality.TRUSTED_QUALITY or above
     trusted_within_5: float = math.nan  # of those, within 5 degrees on every axis
+    gross_frames: int = 0  # frames with a pose off by more than GROSS_ERROR_DEG on some axis
+    trusted_gross_frames: int = 0  # ... of them trusted: confident wrong readings, which issue 18 forbids
 
     @property
     def worst_end_range(self) -> float:
@@ -98,7 +100,8 @@ def score(analysis_csv: Path, truth_csv: Path) -> Score:
                  _percentile(frame_errors, 95), frame_errors[worst] if worst is not None else math.nan,
                  with_pose[worst] if worst is not None else -1, _session_maxima(est, truth, with_pose),
                  len(trusted) / len(frame_errors) if frame_errors else math.nan,
-                 sum(e <= 5.0 for e in trusted) / len(trusted) if trusted else math.nan)
+                 sum(e <= 5.0 for e in trusted) / len(trusted) if trusted else math.nan,
+                 sum(e > GROSS_ERROR_DEG for e in frame_errors), sum(e > GROSS_ERROR_DEG for e in trusted))
 
 
 def _session_maxima(est, truth, with_pose) -> dict[str, tuple[float, float, float]]:
@@ -142,8 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'movement':24s} {'true':>6s} {'est':>6s} {'error':>6s}")
     for direction, (t, e, err) in s.end_range.items():
         print(f"{direction:24s} {t:6.1f} {e:6.1f} {err:+6.1f}")
-    print(f"frames off > {GROSS_ERROR_DEG:g}°: {s.gross_share:.1%}; per-frame error p95 {s.p95_error:.1f}°, "
-          f"worst {s.worst_error:.1f}° (frame {s.worst_frame})")
+    print(f"frames off > {GROSS_ERROR_DEG:g}°: {s.gross_share:.1%} ({s.gross_frames}, {s.trusted_gross_frames} of them "
+          f"trusted); per-frame error p95 {s.p95_error:.1f}°, worst {s.worst_error:.1f}° (frame {s.worst_frame})")
     print(f"trusted (quality >= {TRUSTED_QUALITY:g}): {s.trusted_share:.1%} of frames, {s.trusted_within_5:.1%} of them "
           "within 5°")
     print("session maxima (whole video): " + ", ".join(
