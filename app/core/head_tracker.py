@@ -39,7 +39,7 @@ from app.core.head_boxes import head_box_from_landmarks, head_box_from_mesh
 from app.core.head_model import HeadModel
 from app.core import quality as quality_scale
 from app.core.mesh_evidence import bound_by_mesh, mesh_fit_of_face_width, model_contradicts_mesh, model_exceeds_mesh
-from app.core.mesh_track import VERIFY_AGREEMENT_DEG, MeshTrack, follow, proven, verified
+from app.core.mesh_track import VERIFY_AGREEMENT_DEG, MeshTrack, doubted, follow, proven, verified
 from app.core.network_referee import NetworkReferee
 from app.core.rigid_tracker import RigidHeadTracker, RigidPose, TrackerConfig
 from app.core.types import Frame, HeadObservation
@@ -285,8 +285,8 @@ class HeadTracker:
         anchor = resting = near_neutral and at_rest
         model_angles = angles_from_matrix(tracked.rotation) if tracked is not None and mesh_pose is not None else None
         if model_angles is not None and not anchor:
-            anchor, trusted_mesh = self._rescue_due(frame, mesh_box, mesh_pose[0], mesh_angles, tracked.rotation,
-                                                    model_angles, near_neutral, trusted_mesh)
+            anchor, trusted_mesh = self._rescue_due(referee, frame, mesh_box, mesh_pose[0], mesh_angles,
+                                                    tracked.rotation, model_angles, near_neutral, trusted_mesh)
         if not trusted_mesh:
             mesh_angles = None  # a face the mesh has not earned neither rescues nor bounds the model
         if anchor:
@@ -331,11 +331,10 @@ class HeadTracker:
             return True
         return model_contradicts_mesh(model, mesh, cfg)
 
-    def _rescue_due(self, frame: Frame, mesh_box: HeadBox | None, mesh_rotation: np.ndarray, mesh: HeadAngles,
-                    model_rotation: np.ndarray, model: HeadAngles, near_neutral: bool,
-                    trusted_mesh: bool) -> tuple[bool, bool]:
+    def _rescue_due(self, referee: NetworkReferee | None, frame: Frame, mesh_box: HeadBox | None,
+                    mesh_rotation: np.ndarray, mesh: HeadAngles, model_rotation: np.ndarray, model: HeadAngles,
+                    near_neutral: bool, trusted_mesh: bool) -> tuple[bool, bool]:
         """Whether the mesh replaces the model on this frame, and whether the mesh is trusted now."""
-        referee = self.referee if mesh_box is not None else None
         astray = self._model_went_astray(mesh_rotation, mesh, model_rotation, model, near_neutral)
         if not astray and trusted_mesh and referee is not None and model_exceeds_mesh(model, mesh, self.config):
             astray = referee.vouches_for(frame, mesh_box, mesh_rotation)  # the network sides with the mesh: a stall
@@ -343,8 +342,10 @@ class HeadTracker:
             self._mesh_track = verified(self._mesh_track)  # the model agrees: this face is the patient's
             trusted_mesh = True
         rescue = astray and trusted_mesh
-        if rescue and referee is not None:  # not where the network finds the mesh farther from the head than the model
-            rescue = referee.prefers_mesh(frame, mesh_box, mesh_rotation, model_rotation)
+        if rescue and referee is not None and not referee.prefers_mesh(frame, mesh_box, mesh_rotation, model_rotation):
+            # The network finds this face farther from the head than the model: it neither rescues nor bounds.
+            self._mesh_track = doubted(self._mesh_track)
+            return False, False
         return rescue, trusted_mesh
 
     def _within_mesh_bounds(self, model_rotation: np.ndarray, model: HeadAngles, mesh: HeadAngles) -> np.ndarray:

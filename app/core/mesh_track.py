@@ -66,6 +66,11 @@ def verified(track: MeshTrack) -> MeshTrack:
     return track if track.verified else replace(track, verified=True, still_frontal_since_s=None, proof_rotation=None)
 
 
+def doubted(track: MeshTrack) -> MeshTrack:
+    """The track after a reading nearer the head than it contradicted it: unverified until it earns trust again."""
+    return replace(track, verified=False, still_frontal_since_s=None, proof_rotation=None)
+
+
 def proven(track: MeshTrack, frontal: bool) -> tuple[MeshTrack, bool]:
     """An unverified track's progress toward proving itself (a frontal face held still); (new track, proven now)."""
     if track.verified:

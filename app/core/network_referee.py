@@ -11,8 +11,9 @@ was 6-7 degrees off where the tracker was 25-27 (docs/MEASURING_CORE.md). It is 
 measure with (several degrees of error), but it can tell which of two readings tens of degrees
 apart is the head:
 
-* **vouch**: an unverified mesh track the network agrees with (within the mesh track's own
-  ``VERIFY_AGREEMENT_DEG``) is the patient's face, as when the model agrees with it;
+* **vouch**: an unverified mesh track the network agrees with (on every axis within the mesh
+  track's ``VERIFY_AGREEMENT_DEG``, which the track measures about the rotation's own axis) is the
+  patient's face, as when the model agrees with it;
 * **referee**: a rescue (the model replaced by the mesh) is made only where the network is closer
   to the mesh than to the model;
 * **confirm a stall**: a model reading far more than the mesh allows is rescued where the network
@@ -21,7 +22,7 @@ apart is the head:
   contradicts the majority (app.core.tracker_ensemble.combine).
 
 The network's zero differs from the tracker's; the offset between them (app.core.reading_offset)
-is learnt at the frames where the mesh anchors the model. Until it is, the referee has no say.
+is learnt at the frames where the mesh anchors the model. Until it is settled, the referee has no say.
 All members of an ensemble share one referee: the network runs at most once per frame and box.
 """
 
@@ -52,10 +53,12 @@ class NetworkReferee:
         """A new head model (a new neutral): the offset is learnt again."""
         self._offset = ReadingOffset()
         self._learnt_frame = None
+        self._cached = None
 
     @property
     def ready(self) -> bool:
-        return self._offset.offset is not None
+        """The offset is settled: one wrong reading at neutral can no longer set the zero it judges by."""
+        return self._offset.settled
 
     def reading(self, frame: Frame, box: HeadBox) -> np.ndarray | None:
         """The network's head rotation in this box (camera axes, its own zero); None where it gives none."""
@@ -82,7 +85,7 @@ class NetworkReferee:
         return None if reference is None else self._offset.disagreement_deg(rotation, reference)
 
     def vouches_for(self, frame: Frame, box: HeadBox, mesh_rotation: np.ndarray) -> bool:
-        disagreement = self.disagreement_deg(frame, box, mesh_rotation)
+        disagreement = self.disagreement_deg(frame, box, mesh_rotation)  # the worst axis
         return disagreement is not None and disagreement <= self.agree_deg
 
     def prefers_mesh(self, frame: Frame, box: HeadBox, mesh_rotation: np.ndarray, model_rotation: np.ndarray) -> bool:

@@ -44,10 +44,14 @@ class ReadingOffset:
         """None until a frame was learnt."""
         return self._offset
 
+    @property
+    def settled(self) -> bool:
+        """Enough frames learnt that one outlier no longer moves the offset."""
+        return self._frames >= OFFSET_SETTLED_FRAMES
+
     def learn(self, reading: np.ndarray, reference: np.ndarray) -> None:
         here = reference.T @ reading
-        settled = self._frames >= OFFSET_SETTLED_FRAMES
-        if settled and rotation_angle_deg(self._offset, here) > OFFSET_OUTLIER_DEG:
+        if self.settled and rotation_angle_deg(self._offset, here) > OFFSET_OUTLIER_DEG:
             return
         self._frames += 1
         self._sum += here

@@ -11,7 +11,7 @@ the reading is not trusted (docs/MEASURING_CORE.md, "Three trackers"). What ever
 wrong alike (a stall that comes from the image itself) the vote cannot mend.
 
 Where a trained network is the trackers' witness (app.core.network_referee), it also judges the
-vote: a majority it contradicts gives way to a member it agrees with, still disputed.
+vote: a cluster it contradicts gives way to a member it agrees with, disputed unless a majority.
 
 The members differ only in *when* they reseed and add keyframes (``TrackerConfig.phase_frames``),
 so each follows its own set of features with the same, tuned settings. The face mesh and the body
@@ -157,7 +157,7 @@ def combine(observations: list[HeadObservation], agree_deg: float,
     the image has not decided.
 
     ``judge`` (the network, app.core.network_referee: its disagreement with a rotation, read in a
-    box) re-centres the vote where it contradicts the majority's mean by more than
+    box) re-centres the vote where it contradicts the mean of the medoid's cluster by more than
     ``JUDGE_LIMIT_DEG`` but not some member: that member and those near it make the reading, which
     is disputed unless they are a majority.
     """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.core.angles import HeadAngles, matrix_from_angles
-from app.core.mesh_track import MAX_GAP_S, PROVE_S, follow, proven, verified
+from app.core.mesh_track import MAX_GAP_S, PROVE_S, doubted, follow, proven, verified
 
 FRAME = 1 / 30
 
@@ -66,3 +66,10 @@ def test_a_mesh_jumping_faster_than_any_neck_over_two_frames_is_something_else()
     assert not follow(track, _rot(yaw=-25.0, pitch=10.0), 2 * FRAME).verified
     # Following a turn at 150 degrees/s (a mesh the model under-reads) keeps the track.
     assert follow(track, _rot(yaw=-61.0), 2 * FRAME).verified
+
+
+def test_a_doubted_track_must_earn_trust_again():
+    track = verified(follow(None, matrix_from_angles(HeadAngles(0.0, 10.0, 0.0)), 0.0))
+    doubt = doubted(track)
+    assert track.verified and not doubt.verified
+    assert follow(doubt, doubt.rotation, 1 / 30).verified is False  # following it does not restore the trust

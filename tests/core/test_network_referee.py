@@ -77,14 +77,22 @@ def test_a_rescue_is_made_only_where_the_network_is_nearer_the_mesh_than_the_mod
 def test_the_network_runs_once_per_frame_and_box_and_each_frame_is_learnt_once():
     network = _Network()
     referee = NetworkReferee(network)
-    frame = _frame(3)
-    referee.learn(frame, BOX, np.eye(3))
-    for _ in range(2):  # the other members of an ensemble, anchoring on the same frame a little apart
-        referee.learn(frame, BOX, _rotation(pitch=20.0))
-        assert referee.vouches_for(frame, BOX, np.eye(3))  # only the first sample of the frame counted
-    assert network.runs == 1
-    referee.reading(_frame(4), BOX)
-    assert network.runs == 2
+    for i in range(5):
+        frame = _frame(i)
+        referee.learn(frame, BOX, np.eye(3))
+        for _ in range(2):  # the other members of an ensemble, anchoring on the same frame a little apart
+            referee.learn(frame, BOX, _rotation(pitch=20.0))
+    assert referee.vouches_for(frame, BOX, np.eye(3))  # only the first sample of each frame counted
+    assert network.runs == 5
+    referee.reading(_frame(5), BOX)
+    assert network.runs == 6
+
+
+def test_one_sample_of_the_zero_is_not_enough_to_judge_by():
+    # A wrong network reading at the first anchor must not become the zero that vouches and vetoes.
+    referee = _learnt(_Network(), frames=1)
+    assert not referee.ready and not referee.vouches_for(_frame(9), BOX, np.eye(3))
+    assert _learnt(_Network(), frames=5).ready
 
 
 def test_a_new_head_model_unlearns_the_zero():
@@ -124,3 +132,5 @@ def test_three_trackers_share_one_witness_that_learns_its_zero_at_neutral(demo_v
     assert all(member.referee is referee for member in ensemble.members)
     assert referee.ready and network.runs
     assert max(network.runs.values()) == 1  # once per frame and box: the face mesh's, the vote's
+    ensemble.rebuild_model()  # a new neutral: the zero is learnt again
+    assert not referee.ready
