@@ -20,6 +20,9 @@ from app.core.angles import angles_from_matrix, nearest_rotation, rotation_angle
 # wrong network reading at neutral must not move the zero the rest are compared against.
 OFFSET_OUTLIER_DEG = 10.0
 OFFSET_SETTLED_FRAMES = 5
+# Two readings further apart than this on some axis contradict each other: the engines' check then
+# takes the trust away (app.engines.tracker_check), the vote gives way to the network (tracker_ensemble).
+DISAGREEMENT_LIMIT_DEG = 10.0
 
 
 def largest_angle_deg(rotation: np.ndarray) -> float:

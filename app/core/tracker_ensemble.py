@@ -31,15 +31,13 @@ from app.core import quality as quality_scale
 from app.core.angles import mean_rotation, rotation_angle_deg
 from app.core.camera_model import CameraAssumption
 from app.core.network_referee import NetworkReferee
+from app.core.reading_offset import DISAGREEMENT_LIMIT_DEG
 from app.core.types import Frame, HeadBox, HeadObservation, PoseEngine
 
 if TYPE_CHECKING:  # the CLI reads DEFAULT_MEMBERS before anything imports OpenCV
     from app.core.head_tracker import HeadTracker, HeadTrackerConfig
 
 DEFAULT_MEMBERS = 3
-# The network contradicts the vote beyond this (the engines' cross-check limit, app.engines.tracker_check,
-# whose value it repeats because the core imports no engine): a member it agrees with is preferred.
-JUDGE_LIMIT_DEG = 10.0
 
 
 @dataclass(frozen=True)
@@ -123,10 +121,8 @@ class TrackerEnsemble:
         for detector in self._shared:
             detector.next_frame()
         observations = [member.process(frame) for member in self.members]
-        judge = None
-        if self.referee is not None and self.referee.ready:
-            def judge(box: HeadBox, rotation: np.ndarray) -> float | None:
-                return self.referee.disagreement_deg(frame, box, rotation)
+        ready = self.referee is not None and self.referee.ready
+        judge = partial(self.referee.disagreement_deg, frame) if ready else None
         return combine(observations, self.ensemble.agree_deg, judge)
 
 
@@ -158,7 +154,7 @@ def combine(observations: list[HeadObservation], agree_deg: float,
 
     ``judge`` (the network, app.core.network_referee: its disagreement with a rotation, read in a
     box) re-centres the vote where it contradicts the mean of the medoid's cluster by more than
-    ``JUDGE_LIMIT_DEG`` but not some member: that member and those near it make the reading, which
+    ``DISAGREEMENT_LIMIT_DEG`` (the engines' check's limit) but not some member: that member and those near it make the reading, which
     is disputed unless they are a majority.
     """
     posed = [o for o in observations if o.tracked_rotation is not None]
@@ -187,8 +183,8 @@ def _judged_centre(rotations: list[np.ndarray], medoid: int, agree_deg: float,
     and agrees with another member (then the member it finds nearest)."""
     near = [r for r in rotations if rotation_angle_deg(r, rotations[medoid]) <= agree_deg]
     verdict = judge(mean_rotation(near))
-    if verdict is None or verdict <= JUDGE_LIMIT_DEG:
+    if verdict is None or verdict <= DISAGREEMENT_LIMIT_DEG:
         return medoid
     verdicts = [(d, k) for k, d in enumerate(judge(r) for r in rotations) if d is not None]
     best, k = min(verdicts, default=(None, medoid))
-    return k if best is not None and best <= JUDGE_LIMIT_DEG else medoid
+    return k if best is not None and best <= DISAGREEMENT_LIMIT_DEG else medoid

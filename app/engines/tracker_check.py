@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.core import quality as quality_scale
-from app.core.reading_offset import ReadingOffset
+from app.core.reading_offset import DISAGREEMENT_LIMIT_DEG, ReadingOffset
 from app.core.types import HeadObservation
 
-DEFAULT_LIMIT_DEG = 10.0
+DEFAULT_LIMIT_DEG = DISAGREEMENT_LIMIT_DEG
 
 
 @dataclass(frozen=True)
