@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
+from app.core.view_ray import camera_angles
 from app.errors import InputError
 from training.checkpoint import model_from_checkpoint
 from training.cli import EXIT_BAD_INPUT, attempt, setup_logging
@@ -42,6 +43,7 @@ class EvalResult:
     true: np.ndarray
     architecture: str
     backbone: str
+    mae_camera: dict[str, float] | None = None  # renders labelled on the crop's ray: turned into the camera's axes
 
 
 def evaluate_checkpoint(checkpoint: Path, data_dir: Path, split: str = "test", name: str | None = None, batch_size: int = 64) -> EvalResult:
@@ -68,7 +70,16 @@ def evaluate_checkpoint(checkpoint: Path, data_dir: Path, split: str = "test", n
         true=true,
         architecture=cfg.model.architecture,
         backbone=cfg.model.backbone if cfg.model.architecture == "dual_branch" else "-",
+        mae_camera=camera_axes_mae(pred, arrays),
     )
+
+
+def camera_axes_mae(pred: np.ndarray, arrays: dict[str, np.ndarray]) -> dict[str, float] | None:
+    """MAE of ray-frame predictions turned into the camera's axes, as the app turns them
+    (app.core.view_ray), against the camera-axes labels; None for splits labelled in the camera's axes."""
+    if "crop_ray" not in arrays or "camera_angles" not in arrays:
+        return None
+    return mae_per_axis(camera_angles(pred, arrays["crop_ray"]), arrays["camera_angles"])
 
 
 def format_report(r: EvalResult) -> str:
@@ -79,6 +90,10 @@ def format_report(r: EvalResult) -> str:
         f"  FSA-Net      {r.mae_fsanet['yaw']:6.2f} {r.mae_fsanet['pitch']:6.2f} {r.mae_fsanet['roll']:6.2f} {r.mae_fsanet['mean']:6.2f}",
         "  mean MAE by |yaw|:",
     ]
+    if r.mae_camera is not None:
+        m = r.mae_camera
+        lines.insert(4, f"  camera axes  {m['yaw']:6.2f} {m['pitch']:6.2f} {m['roll']:6.2f} {m['mean']:6.2f}"
+                        "   (turned from the crop's ray as the app does)")
     for label, (value, n) in r.by_yaw_bin.items():
         lines.append(f"    {label:<12} {value:6.2f}  ({n} frames)")
     lines.append("  MAE per axis by angle bin:")

@@ -13,6 +13,7 @@ import numpy as np
 
 from app.core.angles import CONVENTION_TEXT
 from app.core.crop import CropRule
+from app.core.view_ray import AngleFrame
 from app.errors import InputError
 from training.config import RunConfig
 from training.dataset import load_split
@@ -40,6 +41,7 @@ def model_metadata(rule: CropRule, cfg: RunConfig, ckpt: dict, parity: float) ->
         "outputs": ",".join(OUTPUT_NAMES),
         "convention": CONVENTION,
         "angle_order": "yaw,pitch,roll",
+        "angle_frame": str(ckpt.get("angle_frame", AngleFrame.CAMERA.value)),
         "architecture": cfg.model.architecture,
         "backbone": cfg.model.backbone,
         "pretrained": str(ckpt.get("weights_source", "unknown")),

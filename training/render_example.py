@@ -7,8 +7,12 @@ head width / depth), disturbed as a tracker disturbs it, and cut with the app's 
 so the network sees crops framed as at run time. Only that crop's window of the frame is
 rendered, at the camera's own pixel scale (capped at ``max_side`` pixels).
 
-The label is the head's rotation relative to the camera's axes: the neck's rotation, then the
-patient's orientation in front of a tilted camera. Landmarks are surface points of the head
+The label is the head's rotation relative to the viewing ray through the crop's centre
+(app.core.view_ray, ``AngleFrame.CROP_RAY``): what the crop shows. The rotation relative to the
+camera's axes (the neck's rotation, then the patient's orientation in front of a tilted camera)
+is kept beside it; the two differ by the crop's position in the frame, which the crop cannot show
+(7.4/3.8/2.3 degrees MAE yaw/pitch/roll over these scenes), so a network trained on the camera's
+axes learns that much noise. Landmarks are surface points of the head
 (468 over the face, 33 all around), projected into the crop frame as training.landmarks does
 for MediaPipe's (x, y in [0, 1] across the crop, z depth relative to the head centre, x's scale).
 """
@@ -22,7 +26,9 @@ import numpy as np
 
 from app.core.angles import HeadAngles, angles_from_matrix, matrix_from_angles
 from app.core.crop import NOMINAL_HEAD_WIDTH_MM, CropRule
+from app.core.camera_model import CameraIntrinsics
 from app.core.types import HeadBox
+from app.core.view_ray import crop_ray, ray_frame_rotation
 from training.head_mesh import HeadMesh
 from training.head_renderer import HeadRenderer, Lighting, RenderRegion
 from training.render_scene import Scene
@@ -34,7 +40,9 @@ SUPERSAMPLE_BELOW_PX = 200  # small crops are drawn at twice the size and reduce
 @dataclass(frozen=True)
 class Example:
     image: np.ndarray  # RGB uint8 [n, n, 3]: the crop window at the camera's pixel scale (capped)
-    angles: HeadAngles
+    angles: HeadAngles  # relative to the crop's viewing ray: the network's label
+    camera_angles: HeadAngles  # relative to the camera's axes
+    ray: np.ndarray  # [3] unit viewing ray through the crop's centre, camera axes
     box: tuple[int, int, int, int]  # the crop square in the camera's frame, pixels
     face_landmarks: np.ndarray  # [1404] crop frame
     pose_landmarks: np.ndarray  # [99] crop frame
@@ -59,7 +67,7 @@ def render_example(head: HeadMesh, renderer: HeadRenderer, scene: Scene, rule: C
     parts, moved, face, around = head.posed(neck)
     parts = [p @ body.T.astype(np.float32) for p in parts]
     face, around = face @ body.T, around @ body.T
-    angles = angles_from_matrix(body @ neck)
+    camera_rotation = body @ neck
 
     # The app's box follows the head's centre where the neck has carried it.
     moved = moved @ body.T + centre
@@ -67,6 +75,7 @@ def render_example(head: HeadMesh, renderer: HeadRenderer, scene: Scene, rule: C
     head_width = f * NOMINAL_HEAD_WIDTH_MM / (moved[2] * 1000.0) * scene.box_scale
     box_head = HeadBox(mu + scene.box_shift_share[0] * head_width, mv + scene.box_shift_share[1] * head_width, head_width)
     box = rule.box(box_head)
+    ray = crop_ray(CameraIntrinsics(f, f, cx, cy), box)
     side = box[2] - box[0]
     n = int(min(side, max_side))
     scale = n / float(side)
@@ -79,7 +88,9 @@ def render_example(head: HeadMesh, renderer: HeadRenderer, scene: Scene, rule: C
     image = black_outside_frame(image, box, scene.frame_size)
     return Example(
         image=image,
-        angles=angles,
+        angles=angles_from_matrix(ray_frame_rotation(camera_rotation, ray)),
+        camera_angles=angles_from_matrix(camera_rotation),
+        ray=ray,
         box=box,
         face_landmarks=_crop_frame(face, centre, region),
         pose_landmarks=_crop_frame(around, centre, region),

@@ -34,6 +34,7 @@ import numpy as np
 from tqdm import tqdm
 
 from app.core.crop import CropRule
+from app.core.view_ray import AngleFrame
 from app.errors import InputError
 from training.cli import EXIT_BAD_INPUT, attempt, setup_logging
 from training.head_mesh import list_head_files, load_head
@@ -57,6 +58,7 @@ class SynthesisOptions:
     seed: int
     max_side: int
     margin: float
+    angle_frame: str = AngleFrame.CROP_RAY.value  # renders labelled otherwise are not resumed into these
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,8 @@ def render_chunk(head, textures, renderer, rule: CropRule, out_dir: Path, option
     """Render one chunk's images, then write its labels (the chunk counts as done only then)."""
     folder = out_dir / "images" / head.identity
     folder.mkdir(parents=True, exist_ok=True)
-    rows = {"index": [], "path": [], "angles": [], "side": [], "hfov": [], "face": [], "pose": []}
+    rows = {"index": [], "path": [], "angles": [], "camera_angles": [], "ray": [], "side": [], "hfov": [],
+            "face": [], "pose": []}
     for i in range(c * CHUNK, min((c + 1) * CHUNK, options.images_per_head)):
         rng = np.random.default_rng([options.seed, h, i])
         scene = draw_scene(rng)
@@ -180,6 +183,8 @@ def render_chunk(head, textures, renderer, rule: CropRule, out_dir: Path, option
         rows["index"].append(i)
         rows["path"].append(str(path.relative_to(out_dir)))
         rows["angles"].append(example.angles.as_array())
+        rows["camera_angles"].append(example.camera_angles.as_array())
+        rows["ray"].append(example.ray)
         rows["side"].append(example.image.shape[0])
         rows["hfov"].append(scene.hfov_deg)
         rows["face"].append(example.face_landmarks)
@@ -215,7 +220,8 @@ def write_splits(out_dir: Path, options: SynthesisOptions, split_seed: int, prov
     parts = subject_split(rows["subject"], split_seed, test_first=test_heads)
     root = out_dir.resolve()
     provenance = {"crop_margin": np.float32(options.margin), "split_protocol": np.array("identity"),
-                  "split_seed": np.int64(split_seed), "dataset": np.array(SYNTHESIS_DATASET)}
+                  "split_seed": np.int64(split_seed), "dataset": np.array(SYNTHESIS_DATASET),
+                  "angle_frame": np.array(AngleFrame.CROP_RAY.value)}
     counts, members = {}, {}
     for name in SPLIT_NAMES:
         take = parts[name]
@@ -228,6 +234,8 @@ def write_splits(out_dir: Path, options: SynthesisOptions, split_seed: int, prov
             split_file(out_dir, name),
             image_paths=paths,
             angles=rows["angles"][take].astype(np.float32),
+            camera_angles=rows["camera_angles"][take].astype(np.float32),
+            crop_ray=rows["ray"][take].astype(np.float32),
             subject=rows["subject"][take],
             identity=rows["identity"][take],
             sequence=rows["identity"][take],

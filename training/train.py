@@ -29,6 +29,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm import tqdm
 
+from app.core.view_ray import AngleFrame
 from app.engines.choices import DEVICES, Device
 from app.errors import InputError
 from training.checkpoint import BEST_NAME, LAST_NAME, load_checkpoint, save_checkpoint
@@ -252,6 +253,7 @@ def checkpoint_payload(
         "split_protocol": str(arrays.get("split_protocol", "unknown")),
         "crop_margin": float(arrays.get("crop_margin", 0.25)),
         "dataset": str(arrays.get("dataset", "")),
+        "angle_frame": str(arrays.get("angle_frame", AngleFrame.CAMERA.value)),  # what its labels are relative to
         "weights_source": progress.weights_source,
         "train_frames": len(train_set),
         "git_commit": progress.git_commit or git_commit(),  # the code that trained it (the card's trained_at_commit)

@@ -117,6 +117,7 @@ class MeasurementPipeline:
             tracker = HeadTracker()
         self.engine = engine
         self.tracker = tracker
+        engine.set_camera(tracker.config.camera)
         self.filter_config = filter_config
         self.calibration_seconds = calibration_seconds
         self._calibration: NeutralHold | None = None
@@ -155,6 +156,7 @@ class MeasurementPipeline:
     def set_camera(self, camera: CameraAssumption) -> None:
         """Measure with another camera (a new calibration): the neutral and the head model are measured again."""
         self.tracker.set_camera(camera)
+        self.engine.set_camera(camera)
         self.reset()
 
     def reset(self) -> None:

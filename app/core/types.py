@@ -8,6 +8,8 @@ from typing import Protocol
 
 import numpy as np
 
+from app.core.camera_model import CameraAssumption
+
 
 @dataclass(frozen=True)
 class HeadBox:
@@ -118,6 +120,10 @@ class PoseEngine(Protocol):
 
     def reset(self) -> None:
         """Forget any per-patient state (new patient or new neutral)."""
+        ...
+
+    def set_camera(self, camera: CameraAssumption) -> None:
+        """The camera the frames come from (an engine that reads crops needs it to place them; others ignore it)."""
         ...
 
 

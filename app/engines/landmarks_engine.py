@@ -12,6 +12,7 @@ dev set (docs/MEASURING_CORE.md): gross frames among the trusted 1.36% -> 0.16%.
 
 from __future__ import annotations
 
+from app.core.camera_model import CameraAssumption
 from app.core.types import EngineResult, Frame, HeadObservation, PoseEngine
 from app.engines.choices import EngineName
 from app.engines.tracker_check import DEFAULT_LIMIT_DEG, CrossCheck, tracker_anchored
@@ -34,6 +35,11 @@ class LandmarksEngine:
                                  tracker_anchored(head))
             quality, disputed = checked.quality, checked.disputed or disputed
         return EngineResult(rotation=head.tracked_rotation, quality=quality, source=head.tracked_source, disputed=disputed)
+
+    def set_camera(self, camera: CameraAssumption) -> None:
+        """The face mesh needs none (the head tracker has it); the checking network places its crops with it."""
+        if self.network is not None:
+            self.network.set_camera(camera)
 
     def reset(self) -> None:
         """The head tracker rebuilds its model at calibration; the check learns its offset again."""

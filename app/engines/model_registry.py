@@ -15,6 +15,11 @@ A model is usable when its file is ONNX and:
   training.export_onnx writes it). Nothing is guessed from tensor shapes: a model without these
   is refused.
 
+``angle_frame`` says what the angles are relative to (app.core.view_ray.AngleFrame): ``camera``
+(the camera's axes; a model without the key, e.g. one trained on BIWI's labels) or ``crop_ray``
+(the viewing ray through the crop's centre, which the engine turns into the camera's axes with
+the camera and the box). Any other value is refused.
+
 Everything else in the metadata (backbone, training data, split, MAE, ...) is shown to the user
 as is; a card ``<model>.json`` (or ``<model>.card.json``) beside the file adds to it.
 """
@@ -29,6 +34,7 @@ from pathlib import Path
 
 from app.core.angles import CONVENTION_ID
 from app.core.crop import CropRule
+from app.core.view_ray import AngleFrame
 from app.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -60,6 +66,7 @@ class ModelInfo:
     card: dict[str, object] = field(default_factory=dict)
     dynamic_batch: bool = True
     angle_range_deg: tuple[float, float, float] = DEFAULT_ANGLE_RANGE_DEG
+    angle_frame: AngleFrame = AngleFrame.CAMERA
     input_name: str = INPUT_NAME
     output_name: str = OUTPUT_NAME
 
@@ -174,6 +181,7 @@ def info_from_session(path: Path, session) -> ModelInfo:
         card=read_card(path),
         dynamic_batch=dynamic_batch,
         angle_range_deg=_angle_range(path, metadata),
+        angle_frame=_angle_frame(path, metadata),
     )
 
 
@@ -239,6 +247,15 @@ def _flatten(card: dict[str, object], prefix: str = "") -> dict[str, object]:
 def _fixed_spatial_dims(shape) -> tuple[int, int] | None:
     h, w = shape[1], shape[2]
     return (h, w) if isinstance(h, int) and isinstance(w, int) else None
+
+
+def _angle_frame(path: Path, metadata: dict[str, str]) -> AngleFrame:
+    value = metadata.get("angle_frame", AngleFrame.CAMERA.value).strip()
+    try:
+        return AngleFrame(value)
+    except ValueError:
+        frames = ", ".join(f.value for f in AngleFrame)
+        raise InputError(f"{path.name} gives its angles relative to {value!r}; the app knows {frames}") from None
 
 
 def _angle_range(path: Path, metadata: dict[str, str]) -> tuple[float, float, float]:

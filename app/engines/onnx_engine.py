@@ -3,8 +3,11 @@ docs/ONNX.md) run by onnxruntime.
 
 For each frame it cuts the face with the model's own crop rule (``CropRule.from_metadata``, the
 one rule training used), feeds the uint8 NHWC RGB crop, reads ``angles`` (yaw, pitch, roll in
-degrees, project convention, head relative to the camera) and returns their rotation matrix.
-The pipeline makes it relative to the patient's neutral, as for every engine.
+degrees, project convention) and returns their rotation matrix, in the camera's axes: a model
+whose angles are relative to the crop's viewing ray (metadata ``angle_frame = crop_ray``,
+app.core.view_ray) is turned back with the camera (:meth:`OnnxEngine.set_camera`; the typical
+webcam's until told) and the crop's box. The pipeline makes it relative to the patient's
+neutral, as for every engine.
 
 Quality (``EngineResult.quality``, 0..1) is the product of two honest factors:
 
@@ -30,7 +33,9 @@ from pathlib import Path
 import numpy as np
 
 from app.core.angles import HeadAngles, matrix_from_angles
+from app.core.camera_model import CameraAssumption
 from app.core.types import EngineResult, Frame, HeadObservation
+from app.core.view_ray import AngleFrame, camera_rotation, crop_ray
 from app.engines.choices import Device, EngineName
 from app.engines.model_registry import MODEL_SUFFIX, ModelInfo, info_from_session
 from app.engines.onnx_session import OnnxSession, SessionConfig, open_session
@@ -58,6 +63,7 @@ class OnnxEngine:
         self.crop_rule = self.info.crop_rule
         self._range = np.asarray(self.info.angle_range_deg, dtype=np.float64)
         self.check = None if tracker_check_deg is None else TrackerCheck(tracker_check_deg)
+        self.camera = CameraAssumption.from_user(None)
         if self.info.precision == "fp16" and self.session.device == Device.CPU:
             log.warning("%s is an fp16 model: on the CPU it runs slower than fp32; use the fp32 or int8 file", self.info.name)
         # The first run allocates buffers and picks kernels (several times a normal run): pay it
@@ -72,6 +78,9 @@ class OnnxEngine:
     @property
     def device(self) -> Device:
         return self.session.device
+
+    def set_camera(self, camera: CameraAssumption) -> None:
+        self.camera = camera
 
     def reset(self) -> None:
         """The model is absolute and the pipeline keeps the neutral; only the check's offset is per patient."""
@@ -120,7 +129,10 @@ class OnnxEngine:
             log.warning("onnx engine: model returned non-finite angles %s; frame skipped", angles)
             return None
         rotation = matrix_from_angles(HeadAngles.from_array(angles))
-        quality = range_quality(angles, self._range) * visible_fraction(self.crop_rule.box(head.box), image_shape)
+        box = self.crop_rule.box(head.box)
+        if self.info.angle_frame is AngleFrame.CROP_RAY:
+            rotation = camera_rotation(rotation, crop_ray(self.camera.intrinsics_for(image_shape[1], image_shape[0]), box))
+        quality = range_quality(angles, self._range) * visible_fraction(box, image_shape)
         disputed = False
         if self.check is not None:
             checked = self.check.check(rotation, quality, head)

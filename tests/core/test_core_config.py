@@ -59,6 +59,8 @@ def test_a_bundle_window_size_given_at_the_top_bounds_the_bundle_adjustment(demo
 class _Still:
     """Tracker and engine doubles: the head steps from 0 to 30 degrees of yaw at 1 s."""
 
+    config = HeadTrackerConfig()
+
     def __init__(self) -> None:
         self.obs = HeadObservation(HeadBox(320, 240, 150))
 
@@ -71,6 +73,9 @@ class _Still:
     def estimate(self, frame, head):
         yaw = 30.0 if frame.timestamp >= 1.0 else 0.0
         return EngineResult(matrix_from_angles(HeadAngles(yaw, 0.0, 0.0)), 1.0, "face mesh")
+
+    def set_camera(self, camera) -> None:
+        pass
 
     def reset(self):
         pass

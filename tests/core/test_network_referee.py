@@ -32,6 +32,9 @@ class _Network:
         assert head.box == BOX
         return EngineResult(rotation=self.truth @ NETWORK_ZERO.T, quality=1.0, source=self.name)
 
+    def set_camera(self, camera) -> None:
+        pass
+
     def reset(self) -> None:
         pass
 

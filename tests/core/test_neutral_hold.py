@@ -9,6 +9,7 @@ import pytest
 
 from app.core.angles import HeadAngles, matrix_from_angles
 from app.core.calibration_view import CalibrationState, calibration_view
+from app.core.head_tracker import HeadTrackerConfig
 from app.core.neutral_hold import (
     ANY_STILL_POSE, CHIN, EYE_LEFT, EYE_RIGHT, FOREHEAD, MESH_PITCH_OFFSET_DEG, HoldProblem, NeutralHold,
     face_direction_deg,
@@ -88,6 +89,8 @@ def test_problem_is_shown_in_the_panel_text():
 
 
 class _Tracker:
+    config = HeadTrackerConfig()
+
     def __init__(self, frames):
         self.frames = frames
 
@@ -106,6 +109,9 @@ class _Engine:
 
     def estimate(self, frame, head):
         return EngineResult(self.frames[frame.index].rotation, 1.0, "face mesh")
+
+    def set_camera(self, camera) -> None:
+        pass
 
     def reset(self):
         pass

@@ -30,6 +30,9 @@ class FakeNetwork:
     def estimate(self, frame: Frame, head: HeadObservation) -> EngineResult | None:
         return EngineResult(self.reading, 1.0, "onnx")
 
+    def set_camera(self, camera) -> None:
+        pass
+
     def reset(self) -> None:
         pass
 

@@ -102,3 +102,12 @@ def test_another_angle_convention_is_refused(tmp_path: Path) -> None:
     path = _export(tmp_path / "hopenet.onnx", metadata=metadata)
     with pytest.raises(InputError, match="another angle convention"):
         read_model_info(path)
+
+
+def test_an_unknown_angle_frame_is_refused(tmp_path: Path) -> None:
+    """The app turns a model's angles into the camera's axes from what ``angle_frame`` says: a frame
+    it does not know is refused, never taken for the camera's."""
+    path = _export(tmp_path / "frame.onnx", metadata={**CONTRACT_METADATA, "angle_frame": "head_centre"})
+    with pytest.raises(InputError, match="head_centre"):
+        read_model_info(path)
+    assert read_model_info(_export(tmp_path / "plain.onnx")).angle_frame.value == "camera"

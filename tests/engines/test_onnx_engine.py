@@ -121,3 +121,33 @@ def test_a_fixed_batch_model_still_takes_batches(tmp_path: Path) -> None:
     crops = np.random.default_rng(4).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
     got = engine.predict_crops(crops)
     np.testing.assert_allclose(got, [expected_colour_angles(c) for c in crops], atol=1e-4)
+
+
+def test_a_crop_ray_model_is_turned_into_the_camera_axes(tmp_path: Path) -> None:
+    """A model whose angles are relative to the crop's ray (metadata angle_frame = crop_ray) reads a
+    crop right of centre as turned by the ray's angle; the engine turns it back with the camera
+    it measures with, so a uniform crop (the model's 25/-32/-10 deg) reads differently off centre."""
+    import warnings
+
+    from app.core.camera_model import CameraAssumption
+    from app.core.view_ray import AngleFrame, camera_rotation, crop_ray
+    from tests.engines.onnx_models import CONTRACT_METADATA, export_test_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = export_test_model(tmp_path / "ray.onnx", metadata={**CONTRACT_METADATA, "angle_frame": "crop_ray"})
+    engine = OnnxEngine(path, SessionConfig(device="cpu", cpu_threads=1))
+    assert engine.info.angle_frame is AngleFrame.CROP_RAY
+    camera = CameraAssumption.from_user(70.0)
+    engine.set_camera(camera)
+    image = np.zeros((480, 640, 3), dtype=np.uint8)
+    image[..., 0], image[..., 2] = 228, 88
+    seen = matrix_from_angles(HeadAngles(25.0, -32.0, -10.0))
+    for box in (HeadBox(320.0, 240.0, 80.0), HeadBox(540.0, 120.0, 80.0)):
+        result = engine.estimate(Frame(image, 0.0, 0), HeadObservation(box=box))
+        ray = crop_ray(camera.intrinsics_for(640, 480), engine.crop_rule.box(box))
+        np.testing.assert_allclose(result.rotation, camera_rotation(seen, ray), atol=1e-4)
+    centred = engine.estimate(Frame(image, 0.0, 0), HeadObservation(box=HeadBox(320.0, 240.0, 80.0)))
+    aside = engine.estimate(Frame(image, 0.0, 0), HeadObservation(box=HeadBox(540.0, 120.0, 80.0)))
+    np.testing.assert_allclose(centred.rotation, seen, atol=1e-4)
+    assert angles_from_matrix(aside.rotation).yaw_deg < 25.0 - 10.0  # seen turned left, it faces the camera's axis more
