@@ -37,6 +37,8 @@ Graph
     val_mae_yaw, val_mae_pitch, val_mae_roll, val_mae_mean       degrees, validation split
     test_mae_yaw, test_mae_pitch, test_mae_roll, test_mae_mean   degrees, test split (when --data
                       is given; else absent), plus test_mae_fsanet_mean (literature's reading)
+    angle_frame       camera | crop_ray: what the angles are relative to (app.core.view_ray)
+    test_mae_camera_axes_*   crop_ray renders only: the test error once turned into the camera's axes
     range_yaw_deg, range_pitch_deg, range_roll_deg   largest |angle| in the training split
     precision         fp32 | int8 | fp16
     quantization      int8 only: the method and its calibration crops
@@ -70,6 +72,7 @@ import torch
 from torch import nn
 
 from app.core.crop import CropRule
+from app.core.view_ray import camera_angles
 from app.errors import InputError
 from training.checkpoint import model_from_checkpoint
 from training.cli import EXIT_BAD_INPUT, attempt, setup_logging
@@ -191,7 +194,18 @@ def accuracy_entries(pred: np.ndarray, crops: EvalCrops) -> dict[str, str]:
     if "rotation" in arrays:
         entries[f"{split}_mae_fsanet_mean"] = f"{fsanet_mae(pred, arrays['rotation'])['mean']:.4f}"
     entries[f"{split}_frames"] = str(len(crops.images))
+    entries.update(camera_axes_entries(pred, crops))
     return entries
+
+
+def camera_axes_entries(pred: np.ndarray, crops: EvalCrops) -> dict[str, str]:
+    """``{split}_mae_camera_axes_*``: for renders labelled on the crop's ray, the error once the
+    app has turned the angles into the camera's axes (app.core.view_ray); else nothing."""
+    arrays = crops.arrays
+    if "crop_ray" not in arrays or "camera_angles" not in arrays:
+        return {}
+    turned = camera_angles(pred, arrays["crop_ray"][: len(pred)])
+    return mae_entries(f"{crops.split}_mae_camera_axes", mae_per_axis(turned, arrays["camera_angles"][: len(pred)]))
 
 
 def data_licence_details(ckpt: dict) -> dict:
@@ -223,6 +237,7 @@ def write_variant(
         split, truth = crops.split, crops.arrays["angles"]
         mae_v, mae_f = mae_per_axis(variant_pred, truth), mae_per_axis(reference, truth)
         meta.update(mae_entries(f"{split}_mae", mae_v))
+        meta.update(camera_axes_entries(variant_pred, crops))
         meta[f"{split}_mae_change_vs_fp32"] = f"{mae_v['mean'] - mae_f['mean']:+.4f}"
         details["accuracy_vs_fp32"] = {"fp32": mae_f, precision: mae_v, "frames": int(len(crops.images)), "split": split}
         details.update(accuracy_by_bin=binned_accuracy(variant_pred, truth), accuracy_split=split)

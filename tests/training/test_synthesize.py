@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from app.core.angles import HeadAngles, angles_from_matrix, matrix_from_angles
+from app.core.view_ray import camera_angles
 from app.errors import InputError
 from tests.training.textured_head import CROWN_Y, write_head
 from training.dataset import CropDataset, load_split
@@ -108,6 +109,9 @@ def test_splits_are_by_identity_and_read_by_the_dataset(rendered):
         assert np.isfinite(arrays["face_landmarks"]).all()
         yaw, pitch, roll = arrays["angles"].T
         assert np.all(np.abs(yaw) <= 110) and np.all(np.abs(roll) <= 80)
+        assert str(arrays["angle_frame"]) == "crop_ray"
+        np.testing.assert_allclose(np.linalg.norm(arrays["crop_ray"], axis=1), 1.0, atol=1e-5)
+        np.testing.assert_allclose(camera_angles(arrays["angles"], arrays["crop_ray"]), arrays["camera_angles"], atol=1e-3)
     data = CropDataset(rendered, "train", 32)
     item = data[0]
     assert tuple(item["image"].shape) == (3, 32, 32) and bool(item["landmark_mask"])
@@ -115,6 +119,19 @@ def test_splits_are_by_identity_and_read_by_the_dataset(rendered):
     assert sorted(sum(settings["splits"].values(), [])) == ["Alpha_F_1", "Bravo_M_1", "Charlie_F_2", "Delta_M_2"]
     assert settings["heads"]["licence"].startswith("MIT License")
     assert settings["heads"]["attribution"] == "Made by tests/training/textured_head.py, MIT."
+
+
+def test_the_exporter_reports_the_error_in_the_camera_axes_too(rendered):
+    """A model that reads every crop's ray-frame label exactly is exact in the camera's axes too;
+    one a degree off in yaw is about a degree off there."""
+    from training.export_onnx import EvalCrops, camera_axes_entries
+
+    arrays = load_split(rendered, "train")
+    crops = EvalCrops("train", np.zeros((len(arrays["angles"]), 8, 8, 3), np.uint8), arrays)
+    exact = camera_axes_entries(arrays["angles"], crops)
+    assert float(exact["train_mae_camera_axes_mean"]) < 1e-3
+    off = camera_axes_entries(arrays["angles"] + np.array([1.0, 0.0, 0.0]), crops)
+    assert 0.5 < float(off["train_mae_camera_axes_yaw"]) + float(off["train_mae_camera_axes_roll"]) < 1.5
 
 
 def test_a_model_card_carries_the_identities_and_the_heads_licence(rendered):
