@@ -14,7 +14,7 @@ The virtual camera is the real one turned by the smallest rotation that takes it
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from app.core.angles import HeadAngles, angles_from_matrix, matrix_from_angles
 from app.core.camera_model import CameraIntrinsics
 
 
-class AngleFrame(str, Enum):
+class AngleFrame(StrEnum):
     """What a network's angles are relative to (ONNX metadata ``angle_frame``)."""
 
     CAMERA = "camera"  # the camera's axes (BIWI's labels; a model without the key)
