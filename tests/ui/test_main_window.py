@@ -41,7 +41,9 @@ def test_free_measurement_calibrates_plots_and_keeps_maxima(window_factory, demo
     controller, window = window_factory(pipeline, offline_spec(demo_video), calibration_s=1.5)
     controller.calibrate()
     controller.start()
-    assert wait_for(lambda: controller.session.calibrating, 10), "calibration never started"
+    # Either state: under load one processEvents() can deliver the whole 1.5 s hold at once.
+    assert wait_for(lambda: controller.session.calibrating or controller.session.calibrated, 10), \
+        "calibration never started"
     assert "HOLD STILL" in window.calibration.state.text() or controller.session.calibrated
     run_to_end(controller)
 
