@@ -11,7 +11,7 @@ The label is the head's rotation relative to the viewing ray through the crop's 
 (app.core.view_ray, ``AngleFrame.CROP_RAY``): what the crop shows. The rotation relative to the
 camera's axes (the neck's rotation, then the patient's orientation in front of a tilted camera)
 is kept beside it; the two differ by the crop's position in the frame, which the crop cannot show
-(7.4/3.8/2.3 degrees MAE yaw/pitch/roll over these scenes), so a network trained on the camera's
+(7.5/3.6/2.3 degrees MAE yaw/pitch/roll over the 26 100 renders of docs/TRAINING.md), so a network trained on the camera's
 axes learns that much noise. Landmarks are surface points of the head
 (468 over the face, 33 all around), projected into the crop frame as training.landmarks does
 for MediaPipe's (x, y in [0, 1] across the crop, z depth relative to the head centre, x's scale).
